@@ -1,0 +1,1 @@
+"""digitlab's desktop application (PySide6)."""
