@@ -84,21 +84,16 @@ class Conv2D(Layer):
         g = self.geometry
         grad = g.from_output(grad_out)  # (N, F, L), zero in garbage columns
         # dK[f, k] = sum over samples n and positions l of grad[n, f, l] * cols[n, k, l],
-        # computed as cols @ grad^T per sample: with grad transposed into a contiguous
-        # (N, L, F) copy both operands are plain row-major, which BLAS runs ~3x faster
-        # than the transposed product.
-        grad_t = np.ascontiguousarray(grad.transpose(0, 2, 1))  # (N, L, F)
-        d_kernel = np.matmul(cols, grad_t).sum(axis=0).T  # (CKK, F) -> (F, CKK)
+        # computed per sample as cols @ grad^T: (CKK, L) @ (L, F). In this order BLAS
+        # runs up to twice as fast as grad @ cols^T, whose output is wide and short.
+        d_kernel = np.matmul(cols, grad.transpose(0, 2, 1)).sum(axis=0).T  # (F, CKK)
         self.grads = {
             "kernel": np.ascontiguousarray(d_kernel).reshape(self.params["kernel"].shape),
             "bias": grad.sum(axis=(0, 2)),
         }
         if not input_grad:
             return None
-        kernel = self.params["kernel"].reshape(self.filters, -1)  # (F, CKK)
-        dcols = np.matmul(kernel.T, grad)  # (CKK, F) @ (N, F, L) -> (N, CKK, L)
-        n = grad.shape[0]
-        return g.col2im(dcols.reshape(n, g.channels, g.kh, g.kw, -1))
+        return g.transposed_conv(self.params["kernel"], grad)
 
     def get_config(self) -> dict[str, Any]:
         return {

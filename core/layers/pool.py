@@ -51,10 +51,14 @@ class _Pool2D(Layer):
         view = g.window_view(g.padded(x))  # (N, C, kh, kw, L)
         return view.reshape(x.shape[0], g.channels, g.kh * g.kw, -1)
 
-    def _to_image(self, dslots: np.ndarray) -> np.ndarray:
-        """Slot gradients (N, C, kh*kw, L) -> input gradient (N, C, H, W)."""
+    def _to_image(self, slots: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """Input gradient (N, C, H, W) whose window slots get ``slots * grad``.
+
+        slots: (N, C, kh*kw, L) share of each slot; grad: (N, C, L) per window.
+        """
         g = self.geometry
-        return g.col2im(dslots.reshape(dslots.shape[0], g.channels, g.kh, g.kw, -1))
+        slots = slots.reshape(slots.shape[0], g.channels, g.kh, g.kw, -1)
+        return g.col2im(slots, grad)
 
     def get_config(self) -> dict[str, Any]:
         return {"pool_size": list(self.pool_size), "stride": self.stride, **super().get_config()}
@@ -81,7 +85,7 @@ class MaxPool2D(_Pool2D):
     def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         winner = self._cached(self._winner)  # (N, C, K, L) bool
         grad = self.geometry.from_output(grad_out)  # (N, C, L)
-        return self._to_image(winner * grad[:, :, None, :])
+        return self._to_image(winner, grad)
 
 
 def _first_max_mask(windows: np.ndarray, best: np.ndarray) -> np.ndarray:
@@ -113,6 +117,7 @@ class AvgPool2D(_Pool2D):
     def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         self._cached(self._batch)
         g = self.geometry
-        grad = g.from_output(grad_out) / (g.kh * g.kw)  # (N, C, L)
-        shape = (grad.shape[0], g.channels, g.kh * g.kw, grad.shape[-1])
-        return self._to_image(np.broadcast_to(grad[:, :, None, :], shape))
+        grad = g.from_output(grad_out)  # (N, C, L)
+        k = g.kh * g.kw
+        share = np.broadcast_to(grad.dtype.type(1 / k), (*grad.shape[:2], k, grad.shape[2]))
+        return self._to_image(share, grad)  # each slot gets 1/k of its window's gradient

@@ -145,79 +145,137 @@ class WindowGeometry:
     def overlapping(self) -> bool:
         return self.stride < self.kh or self.stride < self.kw
 
-    def col2im(self, dcols: np.ndarray) -> np.ndarray:
+    def col2im(self, dcols: np.ndarray, scale: np.ndarray | None = None) -> np.ndarray:
         """Sum window gradients (N, C, kh, kw, length) into the image (N, C, H, W).
 
         The adjoint of ``columns``: every image pixel receives the sum of the
-        gradients of all the window slots that read it.
+        gradients of all the window slots that read it. With ``scale`` (N, C, length),
+        one factor per window, the slot gradients are ``dcols * scale``, multiplied
+        straight into place.
         """
         if not self.overlapping:
-            image = self._scatter_disjoint(dcols)
-        else:
+            image = self._scatter_disjoint(dcols, scale)
+        elif scale is None:
             image = self._scatter_skewed(dcols)
+        else:
+            image = self._scatter_skewed(dcols * scale[:, :, None, None, :])
         p = self.pad
         return image[:, :, p : p + self.height, p : p + self.width]
 
-    def _scatter_disjoint(self, dcols: np.ndarray) -> np.ndarray:
-        """Windows that do not overlap: each pixel has at most one slot, so assign."""
+    def _scatter_disjoint(self, dcols: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
+        """Windows that do not overlap: each pixel has at most one slot, so the slot
+        values are written into place through a strided view, in one pass."""
         n, c = dcols.shape[:2]
-        image = np.zeros((n, c, self.hp, self.wp), dtype=dcols.dtype)
+        s = self.stride
+        tiles = s == self.kh == self.kw and self.hp % s == 0 and self.wp % s == 0
+        # Windows that tile the image write every pixel; otherwise the rest stay 0.
+        make = np.empty if tiles else np.zeros
+        dtype = dcols.dtype if scale is None else np.result_type(dcols, scale)
+        image = make((n, c, self.hp, self.wp), dtype=dtype)
         e = image.itemsize
         row = self.wp * e
-        s = self.stride
-        slots = as_strided(
-            image,
-            shape=(n, c, self.kh, self.kw, self.h_out, self.w_out),
-            strides=(*image.strides[:2], row, e, s * row, s * e),
-        )
-        slots[...] = dcols.reshape(slots.shape)
+        shape = (n, c, self.kh, self.kw, self.h_out, self.w_out)
+        slots = as_strided(image, shape, (*image.strides[:2], row, e, s * row, s * e))
+        if scale is None:
+            slots[...] = dcols.reshape(shape)
+        else:
+            scale = scale.reshape(n, c, 1, 1, self.h_out, self.w_out)
+            np.multiply(dcols.reshape(shape), scale, out=slots)
         return image
 
     def _scatter_skewed(self, dcols: np.ndarray) -> np.ndarray:
-        """Overlapping windows: the slot (i, j) of position t lands on flat pixel
-        ``t + i*Wp + j``. Shifting every (i, j) row by its offset and summing is done
-        as two skews, one per kernel axis (see ``_skew_sum``)."""
+        """Overlapping windows: lay the slot gradients out at flat-pixel positions
+        with zero tails, then shift-and-sum them (see ``_sum_shifted``)."""
         n, c = dcols.shape[:2]
-        flat = self._dilated(dcols)  # (N, C, kh, kw, L) in flat-pixel positions
-        rows = _skew_sum(flat, shift=1)  # (N, C, kh, L + kw - 1): summed over j
-        image = _skew_sum(rows, shift=self.wp)  # (N, C, L + kw - 1 + (kh-1)*Wp)
-        size = self.hp * self.wp
-        if image.shape[-1] < size:  # bottom rows that no window reaches
-            image = np.concatenate(
-                [image, np.zeros((n, c, size - image.shape[-1]), image.dtype)], axis=-1
-            )
-        return image[..., :size].reshape(n, c, self.hp, self.wp)
-
-    def _dilated(self, dcols: np.ndarray) -> np.ndarray:
-        """Put strided window positions at their flat-pixel offsets ``y*s*Wp + x*s``."""
+        data_len = self._flat_length
+        slots = _zero_tailed((n, c, self.kh, self.kw), data_len, data_len + self.kw - 1, dcols)
         if self.wide:
-            return dcols
-        n, c = dcols.shape[:2]
+            slots[..., :data_len] = dcols
+        else:  # strided windows start at y*s*Wp + x*s; the gaps between them stay 0
+            slots[..., :data_len] = 0
+            self._strided_positions(slots)[...] = dcols.reshape(*dcols.shape[:4], *self.out_hw)
+        return self._sum_shifted(slots, j_axis=3)
+
+    def transposed_conv(self, kernel: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """dLoss/dx of a convolution with ``kernel`` (F, C, kh, kw), given dLoss/dout
+        ``grad`` (N, F, length) from ``from_output``: the adjoint of ``columns``
+        followed by the kernel product, (N, C, H, W).
+
+        Kernel rows are ordered (j, c, i) so that the matrix product writes each
+        kernel column j as an outer block, which the shift-and-sum then adds up
+        block by block instead of along a short inner axis.
+        """
+        n, f = grad.shape[:2]
+        c, kh, kw = self.channels, self.kh, self.kw
+        if not self.wide:
+            dcols = np.matmul(kernel.reshape(f, -1).T, grad)  # (N, C*kh*kw, L)
+            return self.col2im(dcols.reshape(n, c, kh, kw, -1))
+        rows = kernel.transpose(3, 1, 2, 0).reshape(kw * c * kh, f)  # (kw*C*kh, F)
+        length = self.length
+        slots = _zero_tailed((n, kw * c * kh), length, length + kw - 1, grad)
+        np.matmul(rows, grad, out=slots[..., :length])  # (N, kw*C*kh, L)
+        image = self._sum_shifted(slots.reshape(n, kw, c, kh, -1), j_axis=1)
+        p = self.pad
+        return image[:, :, p : p + self.height, p : p + self.width]
+
+    def _sum_shifted(self, slots: np.ndarray, j_axis: int) -> np.ndarray:
+        """Add every slot (i, j) of window position t into flat pixel t + i*Wp + j.
+
+        ``slots`` holds rows of flat positions with zero tails of ``kw - 1``; its axes
+        are (N, C, kh, kw, rows) or, with ``j_axis=1``, (N, kw, C, kh, rows). First the
+        kw offsets j are shifted by j and summed, then the kh offsets i by i*Wp.
+        Returns the padded image (N, C, Hp, Wp).
+        """
+        n, c, kh = slots.shape[0], self.channels, self.kh
+        row_len = slots.shape[-1]
+        size = self.hp * self.wp
+        by_row = _zero_tailed((n, c, kh), row_len, size, slots)
+        np.sum(_skewed(slots, j_axis, 1), axis=j_axis, out=by_row[..., :row_len])
+        image = _skewed(by_row, 2, self.wp).sum(axis=2)  # (N, C, Hp*Wp)
+        return image.reshape(n, c, self.hp, self.wp)
+
+    @property
+    def out_hw(self) -> tuple[int, int]:
+        return self.h_out, self.w_out
+
+    @property
+    def _flat_length(self) -> int:
+        """Flat-pixel span of the window starts: ``length`` for the wide layout."""
+        if self.wide:
+            return self.length
         s = self.stride
-        length = (self.h_out - 1) * s * self.wp + (self.w_out - 1) * s + 1
-        flat = np.zeros((n, c, self.kh, self.kw, length), dtype=dcols.dtype)
-        e = flat.itemsize
-        view = as_strided(
+        return (self.h_out - 1) * s * self.wp + (self.w_out - 1) * s + 1
+
+    def _strided_positions(self, flat: np.ndarray) -> np.ndarray:
+        """Writable (..., H_out, W_out) view of window starts in flat-pixel rows."""
+        s, e = self.stride, flat.itemsize
+        return as_strided(
             flat,
-            shape=(n, c, self.kh, self.kw, self.h_out, self.w_out),
-            strides=(*flat.strides[:4], s * self.wp * e, s * e),
+            shape=(*flat.shape[:-1], self.h_out, self.w_out),
+            strides=(*flat.strides[:-1], s * self.wp * e, s * e),
         )
-        view[...] = dcols.reshape(view.shape)
-        return flat
 
 
-def _skew_sum(a: np.ndarray, shift: int) -> np.ndarray:
-    """For ``a`` of shape (..., K, L) return ``out[..., t] = sum_k a[..., k, t - k*shift]``.
+def _zero_tailed(
+    lead: tuple[int, ...], data_len: int, row_len: int, like: np.ndarray
+) -> np.ndarray:
+    """An uninitialised (*lead, row_len) array whose rows are zero from data_len on."""
+    out = np.empty((*lead, row_len), dtype=like.dtype)
+    out[..., data_len:] = 0
+    return out
 
-    The skew trick: lay each row out with ``shift`` zeros after it, so rows have
-    length ``L' + shift`` where ``L' = L + (K-1)*shift``, then read the same memory
-    back as rows of length ``L'``. Row k now starts ``k*shift`` elements later, which
-    is exactly the shift we want, and the zeros fill the gaps. One copy, one sum.
+
+def _skewed(a: np.ndarray, axis: int, shift: int) -> np.ndarray:
+    """View of C-contiguous ``a`` in which row k along ``axis`` is shifted right by
+    ``k * shift``: ``view[..., k, ..., t] = a[..., k, ..., t - k*shift]``.
+
+    Only the stride of ``axis`` changes (``shift`` elements less), so no data moves.
+    Where ``t < k*shift`` the view reads the tail of the row before it in memory,
+    which must be zero: every row needs a zero tail of at least
+    ``(a.shape[axis] - 1) * shift``. Summing the view over ``axis`` adds the rows
+    at their offsets, the scatter-add of col2im without a loop over offsets.
     """
-    *lead, k, length = a.shape
-    new_len = length + (k - 1) * shift
-    padded = np.zeros((*lead, k, new_len + shift), dtype=a.dtype)
-    padded[..., :length] = a
-    # (..., K, L'+shift) -> (..., K*(L'+shift)) -> first K*L' -> (..., K, L')
-    skewed = padded.reshape(*lead, k * (new_len + shift))[..., : k * new_len]
-    return skewed.reshape(*lead, k, new_len).sum(axis=-2)
+    assert a.flags.c_contiguous, "skewing relies on rows lying back to back"
+    strides = list(a.strides)
+    strides[axis] -= shift * a.itemsize
+    return as_strided(a, shape=a.shape, strides=strides, writeable=False)
