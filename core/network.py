@@ -12,7 +12,7 @@ from core.layers import LAYER_TYPES, Layer, MaxPool2D, ReLU
 from core.layers.base import Shape
 from core.losses import LOSSES, Loss, SoftmaxCrossEntropy, softmax
 from core.memory import keep_freed_memory
-from core.parallel import available_cores, sharded_train_step
+from core.parallel import available_cores, shard_spans, sharded_train_step
 
 
 class Network:
@@ -76,13 +76,14 @@ class Network:
     ) -> tuple[float, np.ndarray]:
         """Forward in training mode, loss, backward; fills ``grads``. Returns (loss, output).
 
-        The batch runs in shards of ``shard_size`` samples on ``threads`` threads
-        (default: the cores available) with the same result as one pass, up to float
-        rounding (see ``core.parallel``). ``shard_size=None`` runs it in one pass.
+        The batch runs in shards of at most ``shard_size`` samples, at least one per
+        thread, on ``threads`` threads (default: the cores available), with the same
+        result as one pass up to float rounding (see ``core.parallel``).
+        ``shard_size=None`` runs it in one pass.
         """
         x = self._check_input(x)
         threads = available_cores() if threads is None else threads
-        if shard_size is None or (len(x) <= shard_size and threads == 1):
+        if shard_size is None or len(shard_spans(len(x), shard_size, threads)) == 1:
             output = self.forward(x, training=True)
             loss = self.loss.forward(output, targets)
             self.backward(self.loss.backward())

@@ -80,7 +80,7 @@ def sharded_train_step(
 ) -> tuple[float, np.ndarray]:
     """Forward, loss and backward over ``x`` in shards; fills the network's ``grads``."""
     n = len(x)
-    spans = list(pairwise([*range(0, n, shard_size), n]))
+    spans = shard_spans(n, shard_size, threads)
     # Made here, in shard order, so any random streams do not depend on threads.
     shards = [_Shard(network) for _ in spans]
     jobs = [(shard, x[a:b], targets[a:b]) for shard, (a, b) in zip(shards, spans, strict=True)]
@@ -92,6 +92,18 @@ def sharded_train_step(
     _combine_grads(network.layers, shards, weights)
     loss = float(sum(w * loss for w, (loss, _) in zip(weights, results, strict=True)))
     return loss, np.concatenate([out for _, out in results])
+
+
+#: Below this many samples a shard's arrays are too small for a thread to pay off.
+MIN_SHARD = 16
+
+
+def shard_spans(n: int, shard_size: int, threads: int) -> list[tuple[int, int]]:
+    """Split ``n`` samples into near-equal shards of at most ``shard_size``, and into
+    at least one shard per thread while each keeps ``MIN_SHARD`` samples."""
+    count = max(-(-n // shard_size), min(threads, n // MIN_SHARD), 1)
+    bounds = [round(i * n / count) for i in range(count + 1)]
+    return list(pairwise(bounds))
 
 
 def _combine_grads(layers: Sequence[Layer], shards: list[_Shard], weights: list[float]) -> None:
