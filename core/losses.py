@@ -82,6 +82,10 @@ class SoftmaxCrossEntropy(Loss):
                 f"targets must be labels ({n},) or distributions ({n}, {k}), "
                 f"got shape {targets.shape}"
             )
+        if targets.dtype.kind not in "iu":
+            fractional = targets[np.mod(targets, 1) != 0]  # NaN lands here too
+            if fractional.size:
+                raise ShapeError(f"labels must be whole class numbers, got {fractional[0]!r}")
         if targets.size and (targets.min() < 0 or targets.max() >= k):
             raise ShapeError(f"labels must lie in 0..{k - 1}, got {targets.min()}..{targets.max()}")
         onehot = np.zeros((n, k), dtype=output.dtype)

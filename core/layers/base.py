@@ -120,7 +120,12 @@ class Layer:
 
 def as_pair(value: int | tuple[int, int] | list[int], what: str) -> tuple[int, int]:
     """Accept ``5`` or ``(5, 3)`` for a 2-D size; reject anything else with the value."""
-    pair = (value, value) if isinstance(value, int | np.integer) else tuple(value)
+    if isinstance(value, int | np.integer):
+        pair: tuple = (value, value)
+    elif isinstance(value, tuple | list):
+        pair = tuple(value)
+    else:
+        raise ValueError(f"{what} must be an int or a pair of ints, got {value!r}")
     if len(pair) != 2 or not all(isinstance(v, int | np.integer) for v in pair):
         raise ValueError(f"{what} must be an int or a pair of ints, got {value!r}")
     return int(pair[0]), int(pair[1])

@@ -13,7 +13,9 @@ from core.layers.windows import WindowGeometry
 class _Pool2D(Layer):
     """Shared shape logic: x (N, C, H, W) -> (N, C, H_out, W_out), no parameters.
 
-    ``stride`` defaults to the window size (non-overlapping windows, as in LeNet-5).
+    ``stride`` (one value for both axes) defaults to the window size for a square window
+    (non-overlapping windows, as in LeNet-5) and to 1 for a non-square one, where no single
+    stride could tile both axes.
     """
 
     name_prefix = "pool"

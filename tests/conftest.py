@@ -1,0 +1,75 @@
+"""Shared fixtures: a seeded rng and tiny synthetic digit-like images."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+SEED = 1998  # the year of LeCun et al.'s LeNet-5 paper; any fixed value would do
+
+# Seven-segment digits: which of the segments a..g each digit lights.
+#   aaa
+#  f   b
+#   ggg
+#  e   c
+#   ddd
+_SEGMENTS = {
+    0: "abcdef",
+    1: "bc",
+    2: "abdeg",
+    3: "abcdg",
+    4: "bcfg",
+    5: "acdfg",
+    6: "acdefg",
+    7: "abc",
+    8: "abcdefg",
+    9: "abcdfg",
+}
+
+
+def _draw_segments(image: np.ndarray, digit: int, top: int, left: int) -> None:
+    """Light the segments of ``digit`` in a 14x8 box at (top, left), 2 pixels thick."""
+    h, w, t = 14, 8, 2
+    boxes = {  # segment: (row0, row1, col0, col1)
+        "a": (0, t, 0, w),
+        "g": (h // 2 - 1, h // 2 + 1, 0, w),
+        "d": (h - t, h, 0, w),
+        "f": (0, h // 2, 0, t),
+        "b": (0, h // 2, w - t, w),
+        "e": (h // 2, h, 0, t),
+        "c": (h // 2, h, w - t, w),
+    }
+    for segment in _SEGMENTS[digit]:
+        r0, r1, c0, c1 = boxes[segment]
+        image[top + r0 : top + r1, left + c0 : left + c1] = 1.0
+
+
+def make_digits(
+    n: int, seed: int = SEED, size: int = 28, jitter: int = 3, noise: float = 0.1
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` seven-segment digit images (n, 1, size, size) float32 in [0, 1] and their
+    labels (n,) int64: each digit near the centre, as MNIST's are, shifted by up to
+    ``jitter`` pixels each way, plus a little noise."""
+    assert size >= 14 + 2 * jitter, "the image must hold the 14x8 digit and its jitter"
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, n)
+    images = np.zeros((n, 1, size, size), dtype=np.float32)
+    for image, digit in zip(images, labels, strict=True):
+        top, left = (size - 14) // 2, (size - 8) // 2
+        dy, dx = rng.integers(-jitter, jitter + 1, 2)
+        _draw_segments(image[0], int(digit), int(top + dy), int(left + dx))
+    images += noise * rng.random(images.shape, dtype=np.float32)
+    return np.clip(images, 0.0, 1.0), labels
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(SEED)
+
+
+@pytest.fixture
+def digits() -> Callable[..., tuple[np.ndarray, np.ndarray]]:
+    """The ``make_digits`` factory: ``digits(n, seed=..., size=...)``."""
+    return make_digits

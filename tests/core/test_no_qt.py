@@ -1,0 +1,49 @@
+"""core runs without a screen: importing all of it loads no Qt module."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CORE_MODULES = [
+    "core",
+    "core.layers",
+    "core.network",
+    "core.models",
+    "core.losses",
+    "core.optimizers",
+    "core.schedules",
+    "core.parallel",
+    "core.cli",
+]
+QT_PREFIXES = ("PySide6", "shiboken6", "pyqtgraph")
+
+PROBE = f"""
+import importlib, json, sys
+for name in {CORE_MODULES!r}:
+    importlib.import_module(name)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def loaded_modules(code: str) -> list[str]:
+    """Run ``code`` in a fresh interpreter at the project root; it prints sys.modules."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_core_imports_no_qt():
+    modules = loaded_modules(PROBE)
+    assert set(CORE_MODULES) <= set(modules)  # the probe really imported core
+    assert [m for m in modules if m.startswith(QT_PREFIXES)] == []
+
+
+def test_the_probe_would_see_qt():
+    # The check can fail: a module that does load Qt shows up in the same list
+    code = PROBE.replace("import importlib", "import importlib, PySide6.QtCore")
+    modules = loaded_modules(code)
+    assert any(m.startswith("PySide6") for m in modules)
