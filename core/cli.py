@@ -1,4 +1,7 @@
-"""The ``digitlab`` command line: subcommands that need no screen."""
+"""The ``digitlab`` command line: subcommands that need no screen.
+
+Each subcommand's work lives in ``core.commands``; this module only parses.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from core import __version__
+from core import __version__, commands
 from core.errors import DigitlabError
+from core.optimizers import OPTIMIZERS
+from core.schedules import SCHEDULES
+from core.training_types import TrainConfig
+
+DEFAULTS = TrainConfig()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,19 +27,69 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"digitlab {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    summary = commands.add_parser(
-        "summary", help="print the layers, output shapes and parameter counts of LeNet-5"
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_train(subparsers)
+    _add_eval(subparsers)
+    _add_predict(subparsers)
+    summary = subparsers.add_parser(
+        "summary", help="show a model's layers, parameter counts and training metadata"
     )
-    summary.set_defaults(run=_run_summary)
+    summary.add_argument(
+        "model", nargs="?", metavar="MODEL", help="a model.h5 file (default: the bundled model)"
+    )
+    summary.set_defaults(run=commands.summary)
+    download = subparsers.add_parser("download", help="download MNIST into the data cache")
+    download.add_argument("--dest", metavar="DIR", help="where to put the files")
+    download.set_defaults(run=commands.download)
     return parser
 
 
-def _run_summary(args: argparse.Namespace) -> int:
-    from core.models import lenet5
+def _data_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        metavar="DIR",
+        help="folder with the four MNIST files (default: $DIGITLAB_DATA, then the cache "
+        "that `digitlab download` fills)",
+    )
 
-    print(lenet5(0).summary())
-    return 0
+
+def _add_train(subparsers: argparse._SubParsersAction) -> None:
+    train = subparsers.add_parser("train", help="train LeNet-5 on MNIST")
+    _data_option(train)
+    d = DEFAULTS
+    add = train.add_argument
+    # Defaults are None so that --resume can tell the options given from those not given.
+    add("--epochs", type=int, metavar="N", help=f"most epochs to run (default {d.epochs})")
+    add("--batch-size", type=int, metavar="N", help=f"images per batch (default {d.batch_size})")
+    add("--optimizer", choices=list(OPTIMIZERS), help=f"(default {d.optimizer})")
+    add("--lr", type=float, metavar="X", help=f"learning rate (default {d.lr:g})")
+    add("--schedule", choices=list(SCHEDULES), help=f"learning-rate schedule ({d.schedule})")
+    add("--weight-decay", type=float, metavar="X", help=f"L2 weight decay ({d.weight_decay:g})")
+    add("--patience", type=int, metavar="N", help=f"early-stopping patience ({d.patience})")
+    add("--validation-size", type=int, metavar="N", help=f"({d.validation_size})")
+    add("--augment", action=argparse.BooleanOptionalAction, help="random shifts, rotations, "
+        "scalings of the training images (default on)")  # fmt: skip
+    add("--seed", type=int, metavar="N", help=f"random seed (default {d.seed})")
+    add("--threads", type=int, metavar="N", help="threads (default: all cores)")
+    add("--resume", metavar="FILE", help="continue training the model in FILE")
+    add("--out", metavar="FILE", help="where to keep the best model (default model.h5)")
+    train.set_defaults(run=commands.train)
+
+
+def _add_eval(subparsers: argparse._SubParsersAction) -> None:
+    evaluate = subparsers.add_parser("eval", help="accuracy of a model on the MNIST test set")
+    evaluate.add_argument("model", metavar="MODEL", help="a model.h5 file")
+    _data_option(evaluate)
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.set_defaults(run=commands.evaluate_model)
+
+
+def _add_predict(subparsers: argparse._SubParsersAction) -> None:
+    predict = subparsers.add_parser("predict", help="recognise the digit in image files")
+    predict.add_argument("images", nargs="+", metavar="IMAGE", help="PNG, JPEG or BMP files")
+    predict.add_argument("--model", metavar="FILE", help="default: the bundled model")
+    predict.add_argument("--json", action="store_true", help="one JSON object per image")
+    predict.set_defaults(run=commands.predict)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,5 +102,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except DigitlabError as error:
-        print(f"digitlab: error: {error}", file=sys.stderr)
+        print(f"digitlab {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -18,3 +18,7 @@ class ModelFileError(DigitlabError):
 
 class DatasetError(DigitlabError):
     """Training or test data that is missing or malformed."""
+
+
+class SettingsError(DigitlabError, ValueError):
+    """A setting out of range, such as a learning rate of zero."""

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from mnist_data import mnist, mnist_dir  # noqa: F401 (real-MNIST fixtures for every test)
 
 SEED = 1998  # the year of LeCun et al.'s LeNet-5 paper; any fixed value would do
 

@@ -1,0 +1,42 @@
+"""A model file described in words: architecture, parameters and how it was trained."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.model_file import ModelFile
+
+# (metadata key, label, how to show it)
+_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("name", "name", "text"),
+    ("dataset", "dataset", "text"),
+    ("test_accuracy", "test accuracy", "percent"),
+    ("val_accuracy", "validation accuracy", "percent"),
+    ("epochs", "epochs trained", "text"),
+    ("created", "created", "text"),
+    ("digitlab_version", "digitlab version", "text"),
+    ("input_normalization", "input", "text"),
+)
+
+
+def _show(value: Any, kind: str) -> str:
+    if kind == "percent" and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:.2%}"
+    return str(value)
+
+
+def describe_model(model: ModelFile, label: str) -> str:
+    """The Keras-style layer table followed by the training metadata that is present."""
+    lines = [f"Model: {label}", model.network.summary(), ""]
+    metadata = model.metadata
+    for key, title, kind in _FIELDS:
+        if key in metadata:
+            lines.append(f"{title + ':':<21}{_show(metadata[key], kind)}")
+    config = metadata.get("train_config")
+    if isinstance(config, dict):
+        lines.append(
+            f"{'training:':<21}{config.get('optimizer')} lr {config.get('lr')}, "
+            f"batch {config.get('batch_size')}, augmentation "
+            f"{'on' if config.get('augment') else 'off'}, seed {config.get('seed')}"
+        )
+    return "\n".join(lines)
