@@ -1,3 +1,5 @@
+"""``python -m desktop``: the same as the ``digitlab`` command."""
+
 import sys
 
 from desktop.app import main
