@@ -67,21 +67,20 @@ def evaluate_model(args: argparse.Namespace) -> int:
 
 def predict(args: argparse.Namespace) -> int:
     from core.image_io import load_image
-    from core.preprocess import preprocess_steps
+    from core.recognition import recognise
 
     network = _load_default_model(args.model).network
     failures = 0
     for file in args.images:
         try:
-            steps = preprocess_steps(load_image(file))
-            if steps.empty:
+            result = recognise(network, load_image(file), with_activations=False)
+            if result.empty:
                 raise DigitlabError(f"{file} has no ink in it: nothing to recognise")
         except DigitlabError as error:
             failures += 1
             _report_failure(args.json, file, str(error))
             continue
-        probabilities = network.predict_proba(steps.centred[None, None])[0]
-        _report_prediction(args.json, file, probabilities)
+        _report_prediction(args.json, file, result.probabilities)
     return 1 if failures else 0
 
 

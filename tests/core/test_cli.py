@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from core.model_file import load_model, save_model
 from fake_mnist import write_fake_mnist
 
 from core.cli import main
+from core.model_file import load_model, save_model
 from core.models import lenet5
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QWidget  # noqa: E402
+from PySide6.QtWidgets import QWidget
 
 
 def test_void_method_calls_leave_none_alone(qtbot):

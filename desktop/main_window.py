@@ -1,0 +1,375 @@
+"""The main window: draw on the left, the answer beside it, the network's insides
+and the model's details in tabs on the right; menus, drag and drop, settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QSlider,
+    QSplitter,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core import __version__
+from core.errors import DigitlabError
+from core.image_io import load_image
+from core.model_file import ModelFile
+from core.recognition import Recognition, recognise
+from desktop.canvas import DrawingCanvas
+from desktop.dialogs import IMAGE_SUFFIXES, Dialogs
+from desktop.layer_view import LayerView
+from desktop.model_commands import ModelCommands, accuracy_text
+from desktop.model_document import ModelDocument, app_settings
+from desktop.model_panel import ModelPanel
+from desktop.prediction_panel import PredictionPanel
+from desktop.style import THEMES, app_icon, apply_theme, colors_for, tinted_icon
+
+MODEL_SUFFIXES = (".h5", ".hdf5")
+PEN_WIDTHS = (4, 48)  # px, the pen width slider's range
+
+
+class MainWindow(QMainWindow):
+    """digitlab's window. ``load_initial_model`` picks the model to start with."""
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings if settings is not None else app_settings()
+        self.document = ModelDocument(self)
+        self.models = ModelCommands(self, self.document, self.settings, self._show_status)
+        self.canvas = DrawingCanvas()
+        self.prediction_panel = PredictionPanel()
+        self.layer_view = LayerView()
+        self.model_panel = ModelPanel()
+        self.last_recognition: Recognition | None = None
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self._build_actions()
+        self._build_menus()
+        self._build_central()
+        self._model_label = QLabel()
+        self.statusBar().addPermanentWidget(self._model_label)
+        self._connect()
+        self._restore_settings()
+        self._update_title()
+
+    # -- building ---------------------------------------------------------
+    def _action(self, text: str, tip: str, slot, shortcut=None, icon: str | None = None) -> QAction:
+        action = QAction(text, self)
+        keys = [] if shortcut is None else shortcut if isinstance(shortcut, list) else [shortcut]
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        hint = f" ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+        action.setToolTip(tip + (hint if keys else ""))
+        action.setStatusTip(tip)
+        action.setData(icon)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        key = QKeySequence.StandardKey
+        self.open_model_action = self._action(
+            "&Open model…", "Open a model.h5 file", self.models.open, key.Open, "open"
+        )
+        self.open_image_action = self._action(
+            "Open &image…", "Recognise a digit in an image file", self.open_image, "Ctrl+I", "image"
+        )
+        self.save_action = self._action("&Save", "Save the model", self.save, key.Save, "save")
+        self.save_as_action = self._action(
+            "Save &As…", "Save the model to a new file", self.save_as, "Ctrl+Shift+S"
+        )
+        self.quit_action = self._action("&Quit", "Quit digitlab", self.close, "Ctrl+Q")
+        self.undo_action = self._action(
+            "&Undo stroke", "Take back the last stroke", self.canvas.undo, key.Undo, "undo"
+        )
+        self.clear_action = self._action(
+            "&Clear", "Clear the canvas", self.canvas.clear, ["Esc", "Delete"], "clear"
+        )
+        self.steps_action = self._action(
+            "Show &preprocessing steps",
+            "Show how the drawing is cropped, scaled and centred",
+            self._set_steps_visible,
+            "Ctrl+Shift+P",
+        )
+        self.steps_action.setCheckable(True)
+        self.kernels_action = self._action(
+            "Show &kernels",
+            "Show the convolution kernels in the layer view",
+            self.layer_view.show_kernels,
+            "Ctrl+Shift+K",
+        )
+        self.kernels_action.setCheckable(True)
+        self.about_action = self._action("&About digitlab", "About digitlab", self.show_about)
+        self.theme_actions = QActionGroup(self)
+        for theme in THEMES:
+            action = self.theme_actions.addAction(theme.capitalize())
+            action.setCheckable(True)
+            action.setData(theme)
+            action.setStatusTip(f"Use the {theme} colour theme")
+        self.theme_actions.triggered.connect(lambda a: self.set_theme(a.data()))
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.open_model_action, self.open_image_action])
+        self.recent_menu = file_menu.addMenu("Open &recent model")
+        self.recent_menu.setToolTipsVisible(True)  # the full path of each file
+        self.recent_menu.aboutToShow.connect(lambda: self.models.fill_recent_menu(self.recent_menu))
+        file_menu.addSeparator()
+        file_menu.addActions([self.save_action, self.save_as_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.clear_action])
+        view_menu = bar.addMenu("&View")
+        view_menu.addActions([self.steps_action, self.kernels_action])
+        view_menu.addMenu("&Theme").addActions(self.theme_actions.actions())
+        bar.addMenu("&Help").addAction(self.about_action)
+        for menu in (file_menu, edit_menu, view_menu):
+            menu.setToolTipsVisible(True)
+
+    def _build_central(self) -> None:
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.layer_view, "Layers")
+        self.tabs.addTab(self.model_panel, "Model")
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self._drawing_area())
+        self.splitter.addWidget(self.prediction_panel)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(2, 4)
+        self.setCentralWidget(self.splitter)
+        self.resize(1400, 840)
+        self.splitter.setSizes([440, 400, 560])
+
+    def _drawing_area(self) -> QWidget:
+        self.pen_slider = QSlider(Qt.Orientation.Horizontal)
+        self.pen_slider.setRange(*PEN_WIDTHS)
+        self.pen_slider.setToolTip("Pen width in pixels ([ thinner, ] thicker)")
+        self.pen_slider.setMaximumWidth(160)
+        self._pen_label = QLabel()
+        tools = QHBoxLayout()
+        tools.addWidget(QLabel("Pen"))
+        tools.addWidget(self.pen_slider)
+        tools.addWidget(self._pen_label)
+        tools.addStretch(1)
+        self._tool_buttons = []
+        for action in (self.undo_action, self.clear_action):
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setAutoRaise(True)
+            tools.addWidget(button)
+            self._tool_buttons.append(button)
+        area = QWidget()
+        column = QVBoxLayout(area)
+        column.setContentsMargins(12, 8, 8, 12)
+        column.addLayout(tools)
+        column.addWidget(self.canvas, 1)
+        return area
+
+    def _connect(self) -> None:
+        self.canvas.drawing_changed.connect(self.recognise_drawing)
+        self.pen_slider.valueChanged.connect(self._set_pen_width)
+        self.document.model_changed.connect(self._on_model_changed)
+        self.document.path_changed.connect(self._on_path_changed)
+        self.document.modified_changed.connect(self._update_title)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._follow_system_scheme)
+        for text, step in (("[", -2), ("]", 2)):
+            action = QAction(self, shortcut=QKeySequence(text))
+            action.triggered.connect(
+                lambda _=False, s=step: self.pen_slider.setValue(self.pen_slider.value() + s)
+            )
+            self.addAction(action)
+
+    # -- settings ---------------------------------------------------------
+    def _restore_settings(self) -> None:
+        s = self.settings
+        geometry = s.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        splitter = s.value("window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        self.pen_slider.setValue(int(s.value("canvas/pen_width", 16)))
+        self._set_pen_width(self.pen_slider.value())
+        steps = str(s.value("view/steps", "true")).lower() == "true"
+        self.steps_action.setChecked(steps)
+        self._set_steps_visible(steps)
+        theme = str(s.value("view/theme", "system"))
+        for action in self.theme_actions.actions():
+            action.setChecked(action.data() == theme)
+        self._refresh_icons()
+
+    def _save_settings(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/splitter", self.splitter.saveState())
+        s.setValue("canvas/pen_width", self.pen_slider.value())
+        s.setValue("view/steps", "true" if self.steps_action.isChecked() else "false")
+        s.sync()
+
+    def set_theme(self, theme: str) -> None:
+        """Switch to the "light", "dark" or "system" theme and remember it."""
+        app = QApplication.instance()
+        apply_theme(app, theme)
+        self.settings.setValue("view/theme", theme)
+        for action in self.theme_actions.actions():
+            action.setChecked(action.data() == theme)
+        self._refresh_icons()
+
+    def _follow_system_scheme(self) -> None:
+        """The desktop switched between light and dark: follow it if asked to."""
+        if str(self.settings.value("view/theme", "system")) == "system":
+            self.set_theme("system")
+
+    def _refresh_icons(self) -> None:
+        # The application palette, not the window's: that one follows a moment later.
+        color = colors_for(QApplication.palette()).text
+        for action in self.findChildren(QAction):
+            if isinstance(action.data(), str) and action.data() not in THEMES:
+                action.setIcon(tinted_icon(action.data(), color))
+
+    def _set_pen_width(self, width: int) -> None:
+        self.canvas.set_pen_width(width)
+        self._pen_label.setText(f"{width} px")
+
+    def _set_steps_visible(self, visible: bool) -> None:
+        self.prediction_panel.set_steps_visible(visible)
+
+    # -- models -----------------------------------------------------------
+    def load_initial_model(self) -> None:
+        """The model used last time, else the bundled one (see ModelCommands)."""
+        self.models.load_initial()
+
+    def open_model_path(self, path: Path) -> bool:
+        return self.models.open_path(path)
+
+    def save(self) -> bool:
+        return self.models.save()
+
+    def save_as(self) -> bool:
+        return self.models.save_as()
+
+    def _on_model_changed(self) -> None:
+        document = self.document
+        self.layer_view.set_network(document.network)
+        self.model_panel.show_model(document.model_file, document.path)
+        self._model_label.setText(_model_summary(document.model_file))
+        self._update_title()
+        self.recognise_drawing()
+
+    def _on_path_changed(self) -> None:
+        self.model_panel.show_model(self.document.model_file, self.document.path)
+        self._update_title()
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.document.display_name}[*] — digitlab")
+        self.setWindowModified(self.document.modified)
+        self.save_action.setEnabled(self.document.model_file is not None)
+        self.save_as_action.setEnabled(self.document.model_file is not None)
+
+    def _show_status(self, message: str) -> None:
+        self.statusBar().showMessage(message)
+
+    # -- recognition ------------------------------------------------------
+    def recognise_drawing(self) -> None:
+        """Read the canvas with the current network and show the answer everywhere."""
+        network = self.document.network
+        self.undo_action.setEnabled(self.canvas.can_undo())
+        self.clear_action.setEnabled(not self.canvas.is_empty())
+        if network is None:
+            return
+        try:
+            result = recognise(network, self.canvas.ink_image())
+        except DigitlabError as error:
+            self._show_status(f"This model cannot read drawings: {error}")
+            return
+        self.last_recognition = result
+        self.prediction_panel.show_recognition(result)
+        if result.empty:
+            self.layer_view.clear_activations()
+        else:
+            self.layer_view.show_activations(result.activations, result.probabilities)
+
+    def open_image(self) -> None:
+        folder = str(self.settings.value("images/folder", ""))
+        path = Dialogs.ask_open_image_path(self, Path(folder) if folder else None)
+        if path is not None:
+            self.open_image_path(path)
+
+    def open_image_path(self, path: Path) -> bool:
+        """Show the image file on the canvas and recognise it like a drawing."""
+        path = Path(path)
+        try:
+            image = load_image(path)
+        except DigitlabError as error:
+            Dialogs.show_error(self, "Could not open the image", str(error))
+            self._show_status(f"Could not open {path.name}: {error}")
+            return False
+        self.settings.setValue("images/folder", str(path.parent))
+        self.canvas.show_picture(image)
+        result = self.last_recognition
+        if result is None or result.empty:
+            self._show_status(f"{path.name}: no ink found")
+        else:
+            self._show_status(f"{path.name} reads as {result.digit} ({result.confidence:.1%})")
+        return True
+
+    # -- window events ----------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if _dropped_file(event.mimeData()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        path = _dropped_file(event.mimeData())
+        if path is None:
+            return
+        event.acceptProposedAction()
+        if path.suffix.lower() in MODEL_SUFFIXES:
+            self.open_model_path(path)
+        else:
+            self.open_image_path(path)
+
+    def closeEvent(self, event) -> None:
+        if not self.models.maybe_save_changes():
+            event.ignore()
+            return
+        self._save_settings()
+        event.accept()
+
+    def show_about(self) -> None:
+        Dialogs.show_about(
+            self,
+            "About digitlab",
+            f"<h3>digitlab {__version__}</h3>"
+            "<p>Handwrite a digit and watch a convolutional network, written from "
+            "scratch in NumPy, read it.</p><p>MIT licence.</p>",
+        )
+
+
+def _dropped_file(mime) -> Path | None:
+    """The first local model or image file in dropped data, if any."""
+    for url in mime.urls() if mime.hasUrls() else []:
+        path = Path(url.toLocalFile()) if url.isLocalFile() else None
+        if path and path.suffix.lower() in MODEL_SUFFIXES + IMAGE_SUFFIXES:
+            return path
+    return None
+
+
+def _model_summary(model_file: ModelFile | None) -> str:
+    if model_file is None:
+        return "No model"
+    parts = [f"{model_file.network.num_params:,} parameters", accuracy_text(model_file)]
+    return " · ".join(p for p in parts if p)
