@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(subparsers)
     _add_eval(subparsers)
     _add_predict(subparsers)
+    _add_finetune(subparsers)
     summary = subparsers.add_parser(
         "summary", help="show a model's layers, parameter counts and training metadata"
     )
@@ -90,6 +91,29 @@ def _add_predict(subparsers: argparse._SubParsersAction) -> None:
     predict.add_argument("--model", metavar="FILE", help="default: the bundled model")
     predict.add_argument("--json", action="store_true", help="one JSON object per image")
     predict.set_defaults(run=commands.predict)
+
+
+def _add_finetune(subparsers: argparse._SubParsersAction) -> None:
+    finetune = subparsers.add_parser(
+        "finetune",
+        help="teach a model your handwriting from pictures in DIR/<digit>/",
+        description="Fine-tune a model on your own digit pictures (DIR/0/*.png .. "
+        "DIR/9/*.png, any size or polarity), mixed with replayed MNIST images so it does "
+        "not forget MNIST; prints accuracy before and after and writes the new model.",
+    )
+    add = finetune.add_argument
+    add("--model", metavar="FILE", help="the model to start from (default: the bundled model)")
+    add("--images", metavar="DIR", required=True, help="folder with subfolders 0 to 9")
+    _data_option(finetune)
+    add("--epochs", type=int, metavar="N", help="most epochs to run (default 6)")
+    add("--replay", type=int, metavar="N", help="MNIST images mixed in (default: 10 per "
+        "picture of yours, at least 3000)")  # fmt: skip
+    add("--lr", type=float, metavar="X", help="learning rate (default 0.0002)")
+    add("--seed", type=int, metavar="N", help="random seed (default 0)")
+    add("--out", metavar="FILE", help="where to write the new model (default "
+        "<model>-personal.h5 in the current folder)")  # fmt: skip
+    add("--json", action="store_true", help="end with the figures as one JSON object")
+    finetune.set_defaults(run=commands.finetune)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

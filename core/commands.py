@@ -123,6 +123,38 @@ def summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def finetune(args: argparse.Namespace) -> int:
+    from core.digit_folder import read_digit_folder
+    from core.finetune import FinetuneConfig, Finetuning
+    from core.mnist import load_mnist
+    from core.resources import bundled_model_path
+
+    given = {k: getattr(args, k) for k in ("epochs", "replay", "lr", "seed")}
+    try:
+        config = FinetuneConfig(**{k: v for k, v in given.items() if v is not None})
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
+    model = _load_default_model(args.model)
+    found = read_digit_folder(args.images)
+    mnist = load_mnist(args.data)
+    out = Path(args.out or f"{Path(args.model or bundled_model_path()).stem}-personal.h5")
+    talk = sys.stderr if args.json else sys.stdout  # with --json, stdout is the JSON alone
+    job = Finetuning(model, found.x, found.labels, mnist=mnist, config=config,
+                     callbacks=[TrainingProgress(out=talk)])  # fmt: skip
+    print(job.describe(), file=talk, flush=True)
+    try:
+        result = job.run()
+    except KeyboardInterrupt:
+        LiveLine().clear()
+        print("\nInterrupted; no model was written.", file=sys.stderr)
+        return 130
+    result.save(out)
+    print(f"{result.training.message}\n\n{result.table()}\n\nThe model is in {out}.", file=talk)
+    if args.json:
+        print(json.dumps({**result.figures(), "out": str(out)}))
+    return 1 if result.training.stopped == "diverged" else 0
+
+
 def download(args: argparse.Namespace) -> int:
     from core.download import download_mnist
 

@@ -39,6 +39,14 @@ def load_image(path: str | Path) -> np.ndarray:
     return _ink_high(grey)
 
 
+def save_png(path: str | Path, image: np.ndarray) -> None:
+    """``image`` (H, W) uint8 as an 8-bit greyscale PNG."""
+    try:
+        Image.fromarray(np.asarray(image, np.uint8), mode="L").save(path, format="PNG")
+    except OSError as error:
+        raise ImageFileError(f"could not write {path}: {error.strerror or error}") from None
+
+
 def _read_grey(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     """(grey, alpha) float32 (H, W) in [0, 1]; alpha is None for an opaque image."""
     try:
