@@ -67,6 +67,22 @@ class Dialogs:
         return Discard.DISCARD if answer == buttons.Discard else Discard.CANCEL
 
     @classmethod
+    def ask_folder(cls, parent: QWidget, title: str, folder: Path | None) -> Path | None:
+        """An existing folder (to export into or import from); None when cancelled."""
+        name = QFileDialog.getExistingDirectory(parent, title, str(folder or Path.home()))
+        return Path(name) if name else None
+
+    @classmethod
+    def confirm(cls, parent: QWidget, title: str, text: str, action: str) -> bool:
+        """Ask before something that cannot be undone; ``action`` names the button
+        that does it ("Delete"). True only when that button was pressed."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+        go = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
+        box.exec()
+        return box.clickedButton() is go
+
+    @classmethod
     def show_error(cls, parent: QWidget, title: str, message: str) -> None:
         QMessageBox.critical(parent, title, message)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -27,12 +27,15 @@ from core.model_file import ModelFile
 from core.recognition import Recognition, recognise
 from desktop.canvas import DrawingCanvas
 from desktop.dialogs import IMAGE_SUFFIXES, Dialogs
+from desktop.evaluation_view import EvaluationView
 from desktop.layer_view import LayerView
 from desktop.model_commands import ModelCommands, accuracy_text
 from desktop.model_document import ModelDocument, app_settings
 from desktop.model_panel import ModelPanel
+from desktop.my_digits_commands import MyDigits
 from desktop.prediction_panel import PredictionPanel
 from desktop.style import THEMES, app_icon, apply_theme, colors_for, tinted_icon
+from desktop.training_panel import TrainingPanel
 
 MODEL_SUFFIXES = (".h5", ".hdf5")
 PEN_WIDTHS = (4, 48)  # px, the pen width slider's range
@@ -41,7 +44,9 @@ PEN_WIDTHS = (4, 48)  # px, the pen width slider's range
 class MainWindow(QMainWindow):
     """digitlab's window. ``load_initial_model`` picks the model to start with."""
 
-    def __init__(self, settings: QSettings | None = None) -> None:
+    def __init__(
+        self, settings: QSettings | None = None, my_digits_path: Path | None = None
+    ) -> None:
         super().__init__()
         self.settings = settings if settings is not None else app_settings()
         self.document = ModelDocument(self)
@@ -50,12 +55,15 @@ class MainWindow(QMainWindow):
         self.prediction_panel = PredictionPanel()
         self.layer_view = LayerView()
         self.model_panel = ModelPanel()
+        self.training_panel = TrainingPanel(self.document, self.settings)
+        self.evaluation_view = EvaluationView(self.document, self.settings)
         self.last_recognition: Recognition | None = None
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self._build_actions()
         self._build_menus()
         self._build_central()
+        self._build_my_digits(my_digits_path)
         self._model_label = QLabel()
         self.statusBar().addPermanentWidget(self._model_label)
         self._connect()
@@ -141,6 +149,8 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.layer_view, "Layers")
         self.tabs.addTab(self.model_panel, "Model")
+        self.tabs.addTab(self.training_panel, "Train")
+        self.tabs.addTab(self.evaluation_view, "Evaluate")
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self._drawing_area())
         self.splitter.addWidget(self.prediction_panel)
@@ -186,6 +196,9 @@ class MainWindow(QMainWindow):
         self.document.path_changed.connect(self._on_path_changed)
         self.document.modified_changed.connect(self._update_title)
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._follow_system_scheme)
+        self.training_panel.data_folder_changed.connect(self.evaluation_view.set_data_dir)
+        self.evaluation_view.set_data_dir(self.training_panel.data_folder())
+        self.training_panel.model_trained.connect(self._on_model_trained)
         for text, step in (("[", -2), ("]", 2)):
             action = QAction(self, shortcut=QKeySequence(text))
             action.triggered.connect(
@@ -327,6 +340,36 @@ class MainWindow(QMainWindow):
             self._show_status(f"{path.name} reads as {result.digit} ({result.confidence:.1%})")
         return True
 
+    # -- my digits --------------------------------------------------------
+    def _build_my_digits(self, path: Path | None) -> None:
+        """The My digits tab, and the keys 0-9 and "That was a …" buttons that keep the
+        drawing as one of them (``path``: the collection's file, None for the default)."""
+        self.my_digits = MyDigits(
+            self, self.document, self.settings, self._show_status, self.open_model_path, path
+        )
+        self.my_digits_view = self.my_digits.view
+        self.tabs.addTab(self.my_digits_view, "My digits")
+        self.prediction_panel.label_bar.label_chosen.connect(self.keep_drawing)
+        self.digit_actions = []
+        for digit in range(10):
+            action = QAction(f"Keep the drawing as a {digit}", self)
+            action.setShortcut(QKeySequence(str(digit)))
+            action.triggered.connect(lambda _=False, d=digit: self.keep_drawing(d))
+            self.addAction(action)
+            self.digit_actions.append(action)
+        QTimer.singleShot(0, self.my_digits, self.my_digits.report_problem)  # once it is up
+
+    def keep_drawing(self, label: int) -> bool:
+        """Keep the drawing as one of "my digits", labelled ``label``; clear the canvas."""
+        if self.canvas.is_empty():
+            self._show_status("Draw a digit first")
+            return False
+        ink = self.canvas.ink_image()
+        kept = self.my_digits.keep_drawing(label, self.last_recognition, ink) is not None
+        if kept:
+            self.canvas.clear()
+        return kept
+
     # -- window events ----------------------------------------------------
     def dragEnterEvent(self, event) -> None:
         if _dropped_file(event.mimeData()) is not None:
@@ -343,11 +386,16 @@ class MainWindow(QMainWindow):
             self.open_image_path(path)
 
     def closeEvent(self, event) -> None:
-        if not self.models.maybe_save_changes():
+        if not self.models.maybe_save_changes() or not self.training_panel.close_request():
             event.ignore()
             return
+        self.evaluation_view.shutdown()
+        self.my_digits.shutdown()
         self._save_settings()
         event.accept()
+
+    def _on_model_trained(self, model_file: ModelFile, path: str) -> None:
+        self._show_status(f"Trained {Path(path).name} — {accuracy_text(model_file)}")
 
     def show_about(self) -> None:
         Dialogs.show_about(

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from core.preprocess import FRAME
 from core.recognition import Recognition
+from desktop.label_bar import LabelBar
 from desktop.style import colors_for
 
 NO_DIGIT = "?"  # while there is nothing to read
@@ -221,6 +222,7 @@ class PredictionPanel(QWidget):
             "Network input", "The 28\u00d728 image the network actually reads", size=128
         )
         self.step_tiles = [ImageTile(c, tip, size=76) for c, tip in STEP_CAPTIONS]
+        self.label_bar = LabelBar()  # keeps the drawing as one of "my digits"
         self._result: Recognition | None = None
         self._build_layout()
         self._style_labels()
@@ -231,6 +233,7 @@ class PredictionPanel(QWidget):
         answer.addWidget(self.digit_label, 0, 0)
         answer.addWidget(self.confidence_label, 1, 0, Qt.AlignmentFlag.AlignTop)
         answer.addWidget(self.input_tile, 0, 1, 2, 1)
+        answer.addWidget(self.label_bar, 2, 0, 1, 2)
         answer.setColumnStretch(0, 1)
         steps = QHBoxLayout()
         steps.setSpacing(8)
@@ -288,6 +291,7 @@ class PredictionPanel(QWidget):
         """Show ``result``; None or an image without ink shows the "Draw a digit" state."""
         was_empty = self._result is None or self._result.empty
         self._result = result
+        self.label_bar.set_answer(None if result is None else result.digit)
         if was_empty != (result is None or result.empty):
             self._apply_colors()  # the digit is greyed out while there is none
         if result is None or result.empty:

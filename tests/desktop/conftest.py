@@ -43,6 +43,8 @@ def no_real_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
         "confirm_discard_changes",
         "show_error",
         "show_about",
+        "ask_folder",
+        "confirm",
     ):
 
         def refuse(*args, _name=name):
@@ -101,11 +103,11 @@ def model_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def window(qtbot, model_path: Path):
+def window(qtbot, model_path: Path, tmp_path: Path):
     """The main window with the untrained model open, shown offscreen."""
     from desktop.main_window import MainWindow
 
-    win = MainWindow()
+    win = MainWindow(my_digits_path=tmp_path / "my-digits.h5")
     assert win.open_model_path(model_path)
     win.show()
     qtbot.waitExposed(win)
