@@ -5,8 +5,9 @@ each repeat trains twice, interleaved so that load from elsewhere hits both alik
 
 - **cli**: ``TrainingRun.execute`` in the main thread, no event loop, as
   ``digitlab train`` runs it;
-- **gui**: the same run started from a ``TrainingPanel`` (its live plots included),
-  shown offscreen in a running ``QApplication``: the worker thread trains while a
+- **gui**: the same run started from the Train tab of the whole main window (live
+  plots, canvas, answer and layer view included), shown offscreen in a running
+  ``QApplication``: the worker thread trains while a
   ``QTimer`` of ``--tick-ms`` in the GUI thread records how late each tick fires.
   That lateness, from Start until the run has ended (reading MNIST, training,
   validation, the test score), is the delay a person would feel on a click or stroke.
@@ -14,8 +15,9 @@ each repeat trains twice, interleaved so that load from elsewhere hits both alik
 Training speed is images / second over the steady part of each run (after
 ``--warmup`` batches, until the last batch); the worker's batch signals are throttled
 to ten a second, so both runs are timed from batch-end timestamps taken on the
-training thread. ``--recognise`` also reads a test digit with the loaded model in the
-GUI thread every 250 ms, as someone drawing during training would make it do.
+training thread. ``--recognise`` also puts a test digit on the canvas every 250 ms,
+which the window reads with the loaded model and shows, as someone drawing during
+training would make it do.
 The last line is one JSON object: ui_delay_ms (median, p99, max over all gui runs),
 gui_img_s and cli_img_s (medians over repeats) and gui_over_cli, the median of each
 gui run's speed over the cli run just before it.
@@ -41,12 +43,9 @@ from PySide6.QtWidgets import QApplication
 
 from core.errors import DatasetError
 from core.mnist import find_data_dir, load_mnist
-from core.model_file import ModelFile
-from core.models import lenet5
-from core.recognition import recognise
 from core.training_run import TrainingRun
 from core.training_types import BatchProgress, Callback
-from desktop.model_document import ModelDocument
+from desktop.main_window import MainWindow
 from desktop.training_data import DATA_DIR_KEY
 from desktop.training_panel import TrainingPanel
 
@@ -111,22 +110,27 @@ def run_gui(app: QApplication, panel: TrainingPanel, args: Namespace) -> tuple[f
     return steady_speed(stamps, panel.options.form.config().batch_size, args.warmup), lateness
 
 
-def build_window(app: QApplication, args: Namespace, folder: Path) -> TrainingPanel:
+def build_window(app: QApplication, args: Namespace, folder: Path) -> MainWindow:
+    """The whole main window, as a person has it, with the Train tab in front."""
     settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
     settings.setValue(DATA_DIR_KEY, str(args.data))
-    document = ModelDocument()
-    document.set_model(ModelFile(lenet5(0), {"name": "bench"}, {}, None, None), None)
-    panel = TrainingPanel(document, settings)
+    window = MainWindow(settings, my_digits_path=folder / "my-digits.h5")
+    window.load_initial_model()
+    panel = window.training_panel
     panel.options.output_edit.setText(str(folder / "gui.h5"))
     panel.options._on_output_edited(panel.options.output_edit.text())
-    panel.resize(1300, 800)
-    panel.show()
+    window.tabs.setCurrentWidget(panel)
+    window.resize(1400, 900)
+    window.show()
     if args.recognise:
-        digit = load_mnist(args.data).test.images[0] / np.float32(255)
-        reader = QTimer(panel, interval=250)
-        reader.timeout.connect(lambda: recognise(document.network, digit))
+        # A new digit on the canvas every 250 ms: recognised with the loaded model and
+        # shown in the answer, the bars and the steps, as a stroke's end would be.
+        digits = load_mnist(args.data).test.images[:100] / np.float32(255)
+        shown = iter(range(10**9))
+        reader = QTimer(window, interval=250)
+        reader.timeout.connect(lambda: window.canvas.show_picture(digits[next(shown) % 100]))
         reader.start()
-    return panel
+    return window
 
 
 def locate_data(explicit: Path | None) -> Path:
@@ -157,7 +161,8 @@ def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     cli_speeds, gui_speeds, delays = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
-        panel = build_window(app, args, Path(tmp))
+        window = build_window(app, args, Path(tmp))
+        panel = window.training_panel
         print(f"MNIST from {args.data}; {args.epochs} epoch(s) at the default settings")
         print(f"{'repeat':>6}  {'mode':<4}  {'img/s':>8}  {'p99 delay ms':>12}  {'gui/cli':>7}")
         for r in range(1, args.repeats + 1):
@@ -172,6 +177,7 @@ def main() -> None:
                 flush=True,
             )
         panel.shutdown(keep_snapshot=False)
+        window.my_digits.shutdown()
     report(cli_speeds, gui_speeds, delays, panel.plots.redraw_count)
 
 

@@ -121,15 +121,36 @@ class MyDigitsStore:
             self._commit([*self._samples, *samples])
 
     def delete(self, sample_id: str) -> None:
+        self.delete_many([sample_id])
+
+    def delete_many(self, sample_ids: list[str]) -> None:
+        """Remove every digit in ``sample_ids`` with one write: all of them or, when
+        one id is unknown or the write fails, none."""
         with self._lock:
-            self.get(sample_id)
-            self._commit([s for s in self._samples if s.id != sample_id])
+            doomed = self._known_ids(sample_ids)
+            self._commit([s for s in self._samples if s.id not in doomed])
 
     def relabel(self, sample_id: str, label: int) -> Sample:
+        return self.relabel_many([sample_id], label)[0]
+
+    def relabel_many(self, sample_ids: list[str], label: int) -> list[Sample]:
+        """Give every digit in ``sample_ids`` the label ``label`` with one write, all
+        or none; returns the relabelled samples in the order of ``sample_ids``."""
+        label = _digit(label, "label")
         with self._lock:
-            new = replace(self.get(sample_id), label=_digit(label, "label"))
-            self._commit([new if s.id == sample_id else s for s in self._samples])
-            return new
+            chosen = self._known_ids(sample_ids)
+            samples = [replace(s, label=label) if s.id in chosen else s for s in self._samples]
+            self._commit(samples)
+            by_id = {s.id: s for s in samples}
+            return [by_id[i] for i in sample_ids]
+
+    def _known_ids(self, sample_ids: list[str]) -> set[str]:
+        """``sample_ids`` as a set, after checking each is in the collection."""
+        known = {s.id for s in self._samples}
+        for sample_id in sample_ids:
+            if sample_id not in known:
+                raise MyDigitsError(f"there is no digit with id {sample_id} in {self.path}")
+        return set(sample_ids)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """x (N, 1, 28, 28) float32 and labels (N,) int64, in the collection's order."""

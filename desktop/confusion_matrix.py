@@ -58,13 +58,18 @@ class ConfusionMatrix(QWidget):
         classes = len(self.matrix)
         return max(1.0, min(self.width() - MARGIN - 4, self.height() - MARGIN - 4) / classes)
 
+    def _left(self) -> float:
+        """Where the first column starts: the grid is centred across the widget."""
+        spare = self.width() - MARGIN - 4 - self._cell_size() * len(self.matrix)
+        return MARGIN + max(0.0, spare / 2)
+
     def cell_rect(self, true: int, predicted: int) -> QRectF:
         size = self._cell_size()
-        return QRectF(MARGIN + predicted * size, MARGIN + true * size, size, size)
+        return QRectF(self._left() + predicted * size, MARGIN + true * size, size, size)
 
     def cell_at(self, point: QPointF) -> tuple[int, int] | None:
         size, classes = self._cell_size(), len(self.matrix)
-        column, row = (point.x() - MARGIN) / size, (point.y() - MARGIN) / size
+        column, row = (point.x() - self._left()) / size, (point.y() - MARGIN) / size
         if 0 <= row < classes and 0 <= column < classes:
             return int(row), int(column)
         return None
@@ -130,15 +135,15 @@ class ConfusionMatrix(QWidget):
 
     def _paint_labels(self, painter: QPainter) -> None:
         colors = colors_for(self.palette())
-        size, classes = self._cell_size(), len(self.matrix)
+        size, classes, left = self._cell_size(), len(self.matrix), self._left()
         painter.setPen(QColor(colors.muted))
         centre = Qt.AlignmentFlag.AlignCenter
         for i in range(classes):
-            painter.drawText(QRectF(MARGIN + i * size, MARGIN - 20, size, 18), centre, str(i))
-            painter.drawText(QRectF(MARGIN - 20, MARGIN + i * size, 18, size), centre, str(i))
-        painter.drawText(QRectF(MARGIN, 0, size * classes, 20), centre, "predicted")
+            painter.drawText(QRectF(left + i * size, MARGIN - 20, size, 18), centre, str(i))
+            painter.drawText(QRectF(left - 20, MARGIN + i * size, 18, size), centre, str(i))
+        painter.drawText(QRectF(left, 0, size * classes, 20), centre, "predicted")
         painter.save()
-        painter.translate(0, MARGIN + size * classes / 2)
+        painter.translate(left - MARGIN, MARGIN + size * classes / 2)
         painter.rotate(-90)
         painter.drawText(QRectF(-size * classes / 2, 0, size * classes, 20), centre, "true")
         painter.restore()

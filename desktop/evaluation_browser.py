@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.confusion_matrix import ERROR_DARK, ERROR_LIGHT
 from desktop.image_utils import is_dark
@@ -14,6 +21,7 @@ from desktop.style import colors_for
 
 MAX_SHOWN = 400  # thumbnails at once: enough to browse, quick to build
 THUMB = 56  # px: 28x28 digits at twice their size, square pixels
+BARS_WIDTH = 220  # px: the clicked digit's probabilities, beside the thumbnails
 
 
 def thumbnail(image: np.ndarray) -> QIcon:
@@ -36,10 +44,7 @@ class ProbabilityBars(QWidget):
         super().__init__(parent)
         self.probabilities = np.zeros(10, np.float32)
         self.true: int | None = None
-        self.setMinimumHeight(120)
-
-    def sizeHint(self) -> QSize:
-        return QSize(300, 140)
+        self.setFixedSize(BARS_WIDTH, 130)
 
     def set_sample(self, probabilities: np.ndarray | None, true: int | None) -> None:
         self.probabilities = np.zeros(10, np.float32) if probabilities is None else probabilities
@@ -89,19 +94,27 @@ class SampleBrowser(QWidget):
         self.grid = QListWidget()
         self.grid.setViewMode(QListWidget.ViewMode.IconMode)
         self.grid.setIconSize(QSize(THUMB, THUMB))
-        self.grid.setGridSize(QSize(THUMB + 76, THUMB + 28))
+        self.grid.setGridSize(QSize(THUMB + 36, THUMB + 26))
         self.grid.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.grid.setMovement(QListWidget.Movement.Static)
         self.grid.setUniformItemSizes(True)
         self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setFixedWidth(BARS_WIDTH)
         self.bars = ProbabilityBars()
         self.bars.setToolTip("The model's probability for each digit; the true digit is framed")
+        # The clicked digit's bars beside the thumbnails, so both stay in view.
+        side = QVBoxLayout()
+        side.addWidget(self.detail)
+        side.addWidget(self.bars)
+        side.addStretch(1)
+        row = QHBoxLayout()
+        row.addWidget(self.grid, 1)
+        row.addLayout(side)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
-        layout.addWidget(self.grid, 1)
-        layout.addWidget(self.detail)
-        layout.addWidget(self.bars)
+        layout.addLayout(row, 1)
         self.grid.currentItemChanged.connect(self._on_current_changed)
         self._data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self.indices = np.zeros(0, np.intp)
@@ -128,17 +141,21 @@ class SampleBrowser(QWidget):
         images, labels, predictions, probs = self._data
         for index in shown:
             true, said = int(labels[index]), int(predictions[index])
-            text = f"true {true} → {said} ({probs[index, said]:.0%})"
+            text = f"{true} → {said} · {probs[index, said]:.0%}"
             item = QListWidgetItem(thumbnail(images[index]), text)
             item.setData(Qt.ItemDataRole.UserRole, int(index))
-            item.setToolTip(f"Test image #{index:,}: {text}")
+            item.setToolTip(
+                f"Test image #{index:,}: a {true}, read as {said} ({probs[index, said]:.1%} sure)"
+            )
             self.grid.addItem(item)
+        if self.grid.count():
+            self.grid.setCurrentRow(0)  # its probabilities at once, not an empty chart
 
     def _on_current_changed(self, item: QListWidgetItem | None, _previous) -> None:
         if item is None or self._data is None:
             return
         index = int(item.data(Qt.ItemDataRole.UserRole))
         _, labels, _, probs = self._data
-        self.detail.setText(f"Test image #{index:,}: {item.text()}")
+        self.detail.setText(item.toolTip())
         self.bars.set_sample(probs[index], int(labels[index]))
         self.sample_selected.emit(index)

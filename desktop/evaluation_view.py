@@ -60,10 +60,14 @@ class EvaluationView(QWidget):
         top.addWidget(self.evaluate_button)
         top.addWidget(self.all_mistakes_button)
         top.addWidget(self.summary, 1)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        # One above the other: side by side, in the window's tab column, the browser
+        # was left a sliver; below the matrix its thumbnails get the whole width.
+        splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.matrix)
         splitter.addWidget(self.browser)
+        splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([430, 330])  # the matrix legible, three rows of thumbnails
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addLayout(top)

@@ -193,14 +193,14 @@ class MyDigitsView(QWidget):
         text = f"Delete {what} from your collection? This cannot be undone."
         if not Dialogs.confirm(self, "Delete digits", text, "Delete"):
             return
-        if self._apply(lambda: [self.store.delete(i) for i in ids]):
+        if self._apply(lambda: self.store.delete_many(ids)):
             self.status_message.emit(f"Deleted {what}")
 
     def relabel_selected(self, label: int) -> None:
         ids = self.grid.selected_ids()
         if not ids or self.store is None:
             return
-        if self._apply(lambda: [self.store.relabel(i, label) for i in ids]):
+        if self._apply(lambda: self.store.relabel_many(ids, label)):
             what = "1 digit" if len(ids) == 1 else f"{len(ids)} digits"
             self.status_message.emit(f"Relabelled {what} as {label}")
 

@@ -41,6 +41,14 @@ def progress_text(p: BatchProgress) -> str:
     )
 
 
+def ended_text(p: BatchProgress) -> str:
+    """ "Last run ended in epoch 4/20 (batch 481/860) at 6,154 img/s": no ETA, it is over."""
+    where = f"epoch {p.epoch}/{p.epochs}"
+    if p.batch < p.batches:
+        where += f" (batch {p.batch}/{p.batches})"
+    return f"Last run ended in {where} at {p.images_per_second:,.0f} img/s"
+
+
 def run_eta_seconds(p: BatchProgress) -> float:
     """Seconds until the last epoch ends at the current speed (validation not counted);
     early stopping may end the run sooner."""
@@ -77,10 +85,12 @@ class TrainingControls(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         for column, button in enumerate(self.buttons):
             layout.addWidget(button, 0, column)
-        layout.addWidget(self.progress_bar, 1, 0, 1, 4)
-        layout.addWidget(self.progress_label, 2, 0, 1, 4)
+        layout.addWidget(self.progress_bar, 0, 4)
+        layout.addWidget(self.progress_label, 1, 0, 1, 5)
+        layout.setColumnStretch(4, 1)
         self.state = RunState.IDLE
         self._line = ""
+        self._last: BatchProgress | None = None  # the run's latest progress
         self.set_state(RunState.IDLE)
 
     @property
@@ -92,8 +102,10 @@ class TrainingControls(QWidget):
         for button, enabled in zip(self.buttons, _ENABLED[state], strict=True):
             button.setEnabled(enabled)
         self.start_button.setEnabled(_ENABLED[state][0] and can_start)
-        if state is RunState.PREPARING:
-            self._line = ""
+        if state is RunState.IDLE and self._last is not None:
+            self.progress_label.setText(ended_text(self._last))
+        elif state is RunState.PREPARING:
+            self._line, self._last = "", None
             self.progress_bar.setValue(0)
             self.progress_label.setText("Reading MNIST and building the model…")
         elif state in (RunState.PAUSED, RunState.RUNNING):
@@ -103,7 +115,7 @@ class TrainingControls(QWidget):
 
     def show_progress(self, p: BatchProgress) -> None:
         self.progress_bar.setValue(round(run_fraction(p) * PROGRESS_STEPS))
-        self._line = progress_text(p)
+        self._line, self._last = progress_text(p), p
         self._show_line()
 
     def _show_line(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QThread, Signal, Slot
+from PySide6.QtCore import QSettings, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from core.download import MIRRORS, DownloadProgress
@@ -39,6 +39,16 @@ def locate_mnist(settings: QSettings) -> tuple[Path | None, str]:
         return None, str(error)
 
 
+def short_path(path: Path, parts: int = 3) -> str:
+    """``path`` short enough for one line: ``~`` for the home folder, and only the
+    last ``parts`` folders after an ellipsis."""
+    if path.is_relative_to(Path.home()):
+        path = Path("~") / path.relative_to(Path.home())
+    if len(path.parts) <= parts + 1:
+        return str(path)
+    return str(Path("…", *path.parts[-parts:]))
+
+
 class DataSourceRow(QWidget):
     """The "Data" row of the training panel."""
 
@@ -61,10 +71,10 @@ class DataSourceRow(QWidget):
         self.download_button.clicked.connect(self._download_clicked)
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.status, 0, 0, 1, 3)
-        layout.addWidget(self.progress, 1, 0)
-        layout.addWidget(self.browse_button, 1, 1)
-        layout.addWidget(self.download_button, 1, 2)
+        layout.addWidget(self.status, 0, 0)
+        layout.addWidget(self.browse_button, 0, 1, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.download_button, 0, 2, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.progress, 1, 0, 1, 3)
         layout.setColumnStretch(0, 1)
         self._folder: Path | None = None
         self._worker: DownloadWorker | None = None
@@ -79,8 +89,8 @@ class DataSourceRow(QWidget):
         """Look for MNIST again and say what was found."""
         self._folder, problem = locate_mnist(self.settings)
         if self._folder is not None:
-            self.status.setText(f"MNIST: {self._folder}")
-            self.status.setToolTip("The folder holding the four MNIST files")
+            self.status.setText(f"MNIST in {short_path(self._folder)}")
+            self.status.setToolTip(f"The four MNIST files are in {self._folder}")
         else:
             self.status.setText(
                 f"<b>MNIST not found.</b> Download it ({MNIST_SIZE}) or choose the folder "

@@ -12,7 +12,15 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
 
 from core.optimizers import OPTIMIZERS
 from core.schedules import SCHEDULES
@@ -56,6 +64,16 @@ LABELS = {
     "augment": "Augmentation",
     "seed": "Seed",
 }
+#: The form's rows, two fields side by side: related settings share a row, so the
+#: form stays short enough to leave the plots room below it.
+ROWS = (
+    ("epochs", "batch_size"),
+    ("optimizer", "lr"),
+    ("schedule", "weight_decay"),
+    ("patience", "min_delta"),
+    ("validation_size", "seed"),
+    ("augment",),
+)
 
 
 class LogSpinBox(QDoubleSpinBox):
@@ -125,14 +143,27 @@ class HyperParameterForm(QWidget):
             "augment": QCheckBox("random shifts, rotations, scalings"),
             "seed": _int_box(0, 2**31 - 1),
         }
-        layout = QFormLayout(self)
+        self.labels: dict[str, QLabel] = {}
+        layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for name, widget in self.widgets.items():
-            default = getattr(DEFAULTS, name)
-            widget.setToolTip(f"{TOOLTIPS[name]}\nDefault: {_shown(default)}.")
-            layout.addRow(LABELS[name], widget)
-            layout.labelForField(widget).setToolTip(widget.toolTip())
+        layout.setHorizontalSpacing(8)
+        for row, names in enumerate(ROWS):
+            for pair, name in enumerate(names):
+                self._add_field(layout, row, pair, name, span=3 if len(names) == 1 else 1)
+        for column in (1, 3):
+            layout.setColumnStretch(column, 1)
+        layout.setColumnMinimumWidth(2, 90)  # room for the longest label in column 2
         self.set_config(DEFAULTS)
+
+    def _add_field(self, layout: QGridLayout, row: int, pair: int, name: str, span: int) -> None:
+        widget = self.widgets[name]
+        widget.setToolTip(f"{TOOLTIPS[name]}\nDefault: {_shown(getattr(DEFAULTS, name))}.")
+        label = QLabel(LABELS[name])
+        label.setBuddy(widget)
+        label.setToolTip(widget.toolTip())
+        self.labels[name] = label
+        layout.addWidget(label, row, 2 * pair)
+        layout.addWidget(widget, row, 2 * pair + 1, 1, span)
 
     def set_config(self, config: TrainConfig) -> None:
         for name, widget in self.widgets.items():
@@ -146,11 +177,15 @@ class HyperParameterForm(QWidget):
         """The form as a config; fields the form lacks (threads) keep their defaults."""
         return replace(DEFAULTS, **self.values())
 
+    def label_column_width(self, width: int) -> None:
+        """Line the first column of labels up with labels outside the form."""
+        layout = self.layout()
+        assert isinstance(layout, QGridLayout)
+        layout.setColumnMinimumWidth(0, width)
+
     def set_epochs_label(self, text: str, tooltip: str) -> None:
         """ "Epochs" for a new model, "More epochs" when continuing one."""
-        layout = self.layout()
-        assert isinstance(layout, QFormLayout)
-        label = layout.labelForField(self.widgets["epochs"])
+        label = self.labels["epochs"]
         label.setText(text)
         label.setToolTip(tooltip)
         self.widgets["epochs"].setToolTip(tooltip)

@@ -8,15 +8,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
-    QGroupBox,
+    QFrame,
+    QGridLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QRadioButton,
-    QScrollArea,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -24,7 +25,7 @@ from core.training_types import TrainConfig
 from desktop.model_document import ModelDocument
 from desktop.training_data import DataSourceRow
 from desktop.training_dialogs import TrainingDialogs
-from desktop.training_form import DEFAULTS, TOOLTIPS, HyperParameterForm
+from desktop.training_form import DEFAULTS, LABELS, TOOLTIPS, HyperParameterForm
 from desktop.training_worker import TrainingRequest
 
 MORE_EPOCHS = 5  # the default when continuing: a few more epochs, then judge again
@@ -35,7 +36,7 @@ CONTINUE_TIP = (
 
 
 class TrainingOptions(QWidget):
-    """Data row, model choice, hyper-parameters and output file, in a scroll area."""
+    """Data row, model choice, output file and hyper-parameters."""
 
     def __init__(
         self,
@@ -68,30 +69,53 @@ class TrainingOptions(QWidget):
         self.update_resume_option()
 
     def _build_layout(self) -> None:
-        content = QWidget()
-        column = QVBoxLayout(content)
-        column.setContentsMargins(0, 0, 4, 0)
-        for title, widgets in (
-            ("Data", [self.data_row]),
-            ("Model", [self.new_radio, self.continue_radio]),
-            ("Settings", [self.form]),
-        ):
-            group = QVBoxLayout(box := QGroupBox(title))
-            for widget in widgets:
-                group.addWidget(widget)
-            column.addWidget(box)
-        output = QHBoxLayout(box := QGroupBox("Save the best model to"))
+        """One grid, so the section names line up with the settings' labels: Data,
+        Model and Save to on a row each, then the hyper-parameters two abreast."""
+        radios = QHBoxLayout()
+        radios.addWidget(self.new_radio)
+        radios.addWidget(self.continue_radio)
+        radios.addStretch(1)
+        output = QHBoxLayout()
         output.addWidget(self.output_edit, 1)
         output.addWidget(self.output_button)
-        column.addWidget(box)
-        column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(content)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(6)
+        for row, (text, part, tip) in enumerate(
+            (
+                ("Data", self.data_row, "Where the MNIST files are"),
+                ("Model", radios, "Train a new LeNet-5 or go on training the loaded model"),
+                ("Save to", output, self.output_edit.toolTip()),
+            )
+        ):
+            label = QLabel(text, toolTip=tip)
+            grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignTop)
+            if isinstance(part, QWidget):
+                grid.addWidget(part, row, 1)
+            else:
+                grid.addLayout(part, row, 1)
+        line = QFrame(frameShape=QFrame.Shape.HLine, frameShadow=QFrame.Shadow.Sunken)
+        grid.addWidget(line, 3, 0, 1, 2)
+        grid.addWidget(self.form, 4, 0, 1, 2)
+        grid.setColumnStretch(1, 1)
+        # The sections' names and the form's first column of labels share one width.
+        width = max(
+            QFontMetrics(self.font()).horizontalAdvance(text) for text in LABELS.values()
+        )
+        grid.setColumnMinimumWidth(0, width + 4)
+        self.form.label_column_width(width + 4)
+
+    def summary(self) -> str:
+        """The run in one line, shown while the settings are folded away."""
+        c = self.form.config()
+        if self.continuing():
+            what, epochs = "Continue the loaded model", f"{c.epochs} more epochs"
+            rate = f"rate {c.lr:g} ({c.schedule})"
+        else:
+            what, epochs = "New model", f"up to {c.epochs} epochs"
+            rate = f"{c.optimizer}, rate {c.lr:g} ({c.schedule})"
+        augment = " · augmented" if c.augment else ""
+        return f"{what} · {rate} · batch {c.batch_size} · {epochs}{augment}"
 
     # -- the run to start -----------------------------------------------------------------
     def continuing(self) -> bool:

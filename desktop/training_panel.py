@@ -13,13 +13,20 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QThread, Signal, Slot
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.errors import DigitlabError
 from core.mnist import default_cache_dir
 from core.model_file import load_model
 from core.resources import bundled_model_path
 from core.training_types import BatchProgress, EpochResult
+from desktop.elided_label import ElidedLabel
 from desktop.model_document import ModelDocument, app_settings
 from desktop.training_controls import RunState, TrainingControls
 from desktop.training_dialogs import KeepSnapshot, TrainingDialogs
@@ -65,7 +72,7 @@ class TrainingPanel(QWidget):
         self.document = document
         self.options = TrainingOptions(document, settings or app_settings(), default_output_path)
         self.controls = TrainingControls()
-        self.status = QLabel()
+        self.status = QLabel(visible=False)  # shown when there is something to say
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.plots = TrainingPlots()
@@ -79,19 +86,34 @@ class TrainingPanel(QWidget):
         self._update_controls()
 
     def _build_layout(self) -> None:
-        column = QWidget()
-        layout = QVBoxLayout(column)
-        layout.addWidget(self.options, 1)
+        """Settings on top (folded into one line while a run is on, so the plots get
+        the room), then the buttons and progress, then the plots."""
+        self.settings_toggle = QToolButton(text="Settings", checkable=True, checked=True)
+        self.settings_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.settings_toggle.setAutoRaise(True)
+        self.settings_toggle.setToolTip("Show or hide the data, model and training settings")
+        self.summary = ElidedLabel()
+        header = QHBoxLayout()
+        header.addWidget(self.settings_toggle)
+        header.addWidget(self.summary, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 8)
+        layout.addLayout(header)
+        layout.addWidget(self.options)
         layout.addWidget(self.controls)
         layout.addWidget(self.status)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(column)
-        splitter.addWidget(self.plots)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(splitter)
+        layout.addWidget(self.plots, 1)
+        self.settings_toggle.toggled.connect(self.show_settings)
+        self.show_settings(True)
+
+    def show_settings(self, shown: bool) -> None:
+        """Unfold the settings, or fold them into the one-line summary beside the toggle."""
+        self.settings_toggle.setChecked(shown)
+        self.settings_toggle.setArrowType(
+            Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
+        )
+        self.options.setVisible(shown)
+        self.summary.set_full_text("" if shown else self.options.summary())
 
     def _connect(self) -> None:
         c = self.controls
@@ -115,6 +137,11 @@ class TrainingPanel(QWidget):
 
     def _set_state(self, state: RunState) -> None:
         self.controls.set_state(state, can_start=self.data_folder() is not None)
+
+    def _say(self, text: str) -> None:
+        """The line under the progress: what the run is, how it ended, or nothing."""
+        self.status.setText(text)
+        self.status.setVisible(bool(text))
 
     @Slot(object)
     def _on_data_folder_changed(self, folder: Path | None) -> None:
@@ -143,7 +170,8 @@ class TrainingPanel(QWidget):
         worker.failed.connect(self._on_failed)
         self._worker = worker
         self._thread = start_in_thread(worker, "digitlab-training", self._on_thread_finished)
-        self.status.setText("")
+        self._say("")
+        self.show_settings(False)  # the run is on: the plots matter now
         self._set_state(RunState.PREPARING)
         self.options.setEnabled(False)
         self.running_changed.emit(True)
@@ -194,7 +222,7 @@ class TrainingPanel(QWidget):
     # -- the worker's reports -----------------------------------------------------------
     @Slot(str)
     def _on_started(self, description: str) -> None:
-        self.status.setText(description)
+        self._say(description)
         if self.controls.state is RunState.PREPARING:
             self._set_state(RunState.RUNNING)
 
@@ -216,7 +244,7 @@ class TrainingPanel(QWidget):
         if self._closing:
             return
         self.plots.redraw()  # now, not when the coalescing timer fires: the run is over
-        self.status.setText(report.message)
+        self._say(report.message)
         result = report.result
         if result is not None and result.best_epoch:
             self.plots.mark_best_epoch(result.best_epoch)
@@ -241,7 +269,7 @@ class TrainingPanel(QWidget):
         if self._closing:
             return
         kept = f"\n\nThe best model so far is kept in {self._snapshot}." if self._snapshot else ""
-        self.status.setText(f"Training failed: {message}")
+        self._say(f"Training failed: {message}")
         TrainingDialogs.show_error(self, "Training failed", message + kept)
 
     @Slot()

@@ -69,9 +69,10 @@ class TrainingPlots(QWidget):
 
     # -- building ---------------------------------------------------------------
     def _build_plots(self) -> None:
-        self.loss_plot = self.view.addPlot(row=0, col=0)
+        # The loss, busiest, across the top; accuracy and learning rate side by side.
+        self.loss_plot = self.view.addPlot(row=0, col=0, colspan=2)
         self.accuracy_plot = self.view.addPlot(row=1, col=0)
-        self.lr_plot = self.view.addPlot(row=2, col=0)
+        self.lr_plot = self.view.addPlot(row=1, col=1)
         self.plots = (self.loss_plot, self.accuracy_plot, self.lr_plot)
         for plot, label, unit in (
             (self.loss_plot, "loss", None),
@@ -87,8 +88,10 @@ class TrainingPlots(QWidget):
                 # repaint cost more than the curves. Cached, it is redrawn only when
                 # its range changes.
                 plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-            if plot is not self.loss_plot:
-                plot.setXLink(self.loss_plot)
+            plot.getAxis("bottom").enableAutoSIPrefix(False)  # epochs, never "x0.001"
+            # Not linked: pyqtgraph lines linked views up on screen, which plots side
+            # by side are not; _set_ranges gives them all the same epochs instead.
+            plot.enableAutoRange(axis="x", enable=False)
         # Thousands of batch losses: draw only what is in view, reduced to ~2 points
         # per pixel column (min and max, so spikes still show).
         self.loss_plot.setDownsampling(auto=True, mode="peak")
@@ -96,9 +99,10 @@ class TrainingPlots(QWidget):
         # Log scale: the loss falls from ~2.3 to ~0.02; on a linear axis everything
         # after the first tenth of an epoch would be a flat line at the bottom.
         self.loss_plot.setLogMode(x=False, y=True)
-        self.view.ci.layout.setRowStretchFactor(0, 5)
-        self.view.ci.layout.setRowStretchFactor(1, 4)
-        self.view.ci.layout.setRowStretchFactor(2, 2)
+        self.view.ci.layout.setRowStretchFactor(0, 3)
+        self.view.ci.layout.setRowStretchFactor(1, 2)
+        self.view.ci.layout.setColumnStretchFactor(0, 3)
+        self.view.ci.layout.setColumnStretchFactor(1, 2)
 
     def _build_curves(self) -> None:
         loss, acc = (
@@ -120,7 +124,10 @@ class TrainingPlots(QWidget):
             for line in (best, cross):
                 line.setVisible(False)
                 plot.addItem(line, ignoreBounds=True)
-        self.best_label = pg.InfLineLabel(self.best_lines[0], text="best", position=0.45)
+        # Near the top, on a backing: across the middle it sat on the busy curves.
+        self.best_label = pg.InfLineLabel(
+            self.best_lines[0], text="best", position=0.93, anchors=[(0, 0.5), (0, 0.5)]
+        )
 
     # -- data in ------------------------------------------------------------------
     def reset(self, previous: dict[str, list[float]] | None = None) -> None:
@@ -174,7 +181,8 @@ class TrainingPlots(QWidget):
         end = max(1.0, math.ceil(last_epoch - 1e-9))
         if end != self._x_end:
             self._x_end = end
-            self.loss_plot.setXRange(0, end, padding=0.02)
+            for plot in self.plots:
+                plot.setXRange(0, end, padding=0.02)
         # From zero up: a constant rate would otherwise fill a made-up range.
         if not self.history.rows:  # a sensible empty frame until the first epoch ends
             self.accuracy_plot.setYRange(0, 100, padding=0.02)
@@ -257,6 +265,7 @@ class TrainingPlots(QWidget):
         for line in self.cross_lines:
             line.setPen(pg.mkPen(colors.axis, width=1))
         self.best_label.setColor(colors.best)
+        self.best_label.fill = pg.mkBrush(QColor(colors.legend))
         self.readout.setStyleSheet(f"color: {colors.text};")
 
     def changeEvent(self, event: QEvent) -> None:

@@ -11,7 +11,7 @@ import h5py
 import numpy as np
 import pytest
 
-from core import my_digits_file
+from core import my_digits, my_digits_file
 from core.digit_folder import write_png
 from core.image_io import ImageFileError
 from core.my_digits import (
@@ -70,6 +70,29 @@ def test_delete_and_relabel_are_on_disk(store, rng):
     assert (left.id, left.label) == (second.id, 9)
     with pytest.raises(MyDigitsError, match="no digit with id"):
         store.delete(first.id)
+
+
+def test_many_digits_are_deleted_and_relabelled_in_one_write(store, rng, monkeypatch):
+    added = [store.add(sample(rng, label)) for label in (1, 2, 3, 4)]
+    writes = []
+    real_write = my_digits.write_columns
+    monkeypatch.setattr(my_digits, "write_columns", lambda *a: writes.append(real_write(*a)))
+    relabelled = store.relabel_many([added[2].id, added[0].id], 7)
+    store.delete_many([added[1].id, added[3].id])
+    assert len(writes) == 2
+    assert [(s.id, s.label) for s in relabelled] == [(added[2].id, 7), (added[0].id, 7)]
+    left = MyDigitsStore(store.path).samples()
+    assert [(s.id, s.label) for s in left] == [(added[0].id, 7), (added[2].id, 7)]
+
+
+def test_a_batch_with_an_unknown_id_changes_nothing(store, rng):
+    added = [store.add(sample(rng, label)) for label in (1, 2)]
+    with pytest.raises(MyDigitsError, match="no digit with id nope"):
+        store.delete_many([added[0].id, "nope"])
+    with pytest.raises(MyDigitsError, match="no digit with id nope"):
+        store.relabel_many([added[1].id, "nope"], 5)
+    left = MyDigitsStore(store.path).samples()
+    assert [(s.id, s.label) for s in left] == [(added[0].id, 1), (added[1].id, 2)]
 
 
 def test_arrays_follow_the_collection_order(store, rng):

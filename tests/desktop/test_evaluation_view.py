@@ -61,6 +61,8 @@ def test_clicking_a_cell_shows_its_digits(qtbot, view):
     np.testing.assert_array_equal(view.browser.indices, expected)
     assert view.browser.grid.count() == len(expected)
     assert view.matrix.selected == (true, predicted)
+    # The first of them is chosen at once: its probabilities show without a click.
+    np.testing.assert_array_equal(view.browser.bars.probabilities, e.probabilities[expected[0]])
     qtbot.mouseClick(view.all_mistakes_button, Qt.MouseButton.LeftButton)
     np.testing.assert_array_equal(view.browser.indices, e.misclassified())
 

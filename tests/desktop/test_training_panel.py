@@ -1,6 +1,7 @@
 """TrainingPanel: a run from its buttons to the new model in the document, and its faults."""
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
@@ -13,7 +14,7 @@ from core.models import lenet5
 from core.training_types import TrainResult
 from desktop.model_document import ModelDocument
 from desktop.training_controls import RunState
-from desktop.training_data import DATA_DIR_KEY
+from desktop.training_data import DATA_DIR_KEY, short_path
 from desktop.training_dialogs import KeepSnapshot, TrainingDialogs
 from desktop.training_panel import TrainingPanel, default_output_path
 from desktop.training_worker import TrainingReport
@@ -94,6 +95,21 @@ def test_a_run_fills_the_plots_and_hands_over_the_model(qtbot, panel, document, 
     assert document.model_file.training_state["epoch"] == 2
     assert panel.controls.state is RunState.IDLE and panel.controls.start_button.isEnabled()
     assert "Finished all 2 epochs" in panel.status.text()
+    ended = panel.controls.progress_label.text()
+    assert ended.startswith("Last run ended in epoch 2/2 at ") and "ETA" not in ended
+
+
+def test_starting_folds_the_settings_into_one_line(qtbot, panel):
+    panel.show()
+    assert panel.options.isVisible() and panel.summary.full_text() == ""
+    set_form(panel, epochs=3, lr=0.002)
+    run_to_end(qtbot, panel)
+    assert not panel.options.isVisible()
+    assert panel.summary.full_text() == (
+        "New model · adam, rate 0.002 (cosine) · batch 32 · up to 3 epochs"
+    )
+    qtbot.mouseClick(panel.settings_toggle, Qt.MouseButton.LeftButton)
+    assert panel.options.isVisible() and panel.summary.text() == ""
 
 
 def test_buttons_follow_the_run(qtbot, panel):
@@ -189,6 +205,14 @@ def test_missing_data_disables_start(qtbot, tmp_path, document):
     assert panel.data_folder() is None
     assert not panel.controls.start_button.isEnabled()
     assert "MNIST not found" in panel.options.data_row.status.text()
+
+
+def test_the_data_folder_is_shown_short_with_the_full_path_as_tooltip(tmp_path, monkeypatch):
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: tmp_path))
+    assert short_path(tmp_path / "data" / "mnist") == str(Path("~", "data", "mnist"))
+    deep = tmp_path / "a" / "b" / "c" / "d" / "mnist"
+    assert short_path(deep) == str(Path("…", "c", "d", "mnist"))
+    assert short_path(Path("/srv/mnist")) == str(Path("/srv/mnist"))
 
 
 def test_the_default_output_is_a_new_file_in_the_data_folder(tmp_path, monkeypatch):
