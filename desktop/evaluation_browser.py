@@ -49,6 +49,7 @@ class ProbabilityBars(QWidget):
     def set_sample(self, probabilities: np.ndarray | None, true: int | None) -> None:
         self.probabilities = np.zeros(10, np.float32) if probabilities is None else probabilities
         self.true = true
+        self.setVisible(probabilities is not None)  # no empty chart before a digit is chosen
         self.update()
 
     def paintEvent(self, event) -> None:
@@ -72,8 +73,10 @@ class ProbabilityBars(QWidget):
             painter.setPen(QColor(colors.muted))
             align = Qt.AlignmentFlag.AlignCenter
             painter.drawText(QRectF(x, bottom, slot, label_h), align, str(digit))
-            if p >= 0.01:
-                painter.drawText(QRectF(x, bar.top() - label_h, slot, label_h), align, f"{p:.0%}")
+            if p >= 0.01:  # twice a slot wide, kept inside: "100%" is wider than a bar
+                left = min(max(0.0, x - slot / 2), self.width() - 2 * slot)
+                label = QRectF(left, bar.top() - label_h, 2 * slot, label_h)
+                painter.drawText(label, align, f"{p:.0%}")
         painter.end()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -103,8 +106,10 @@ class SampleBrowser(QWidget):
         self.detail.setFixedWidth(BARS_WIDTH)
         self.bars = ProbabilityBars()
         self.bars.setToolTip("The model's probability for each digit; the true digit is framed")
+        self.bars.set_sample(None, None)
         # The clicked digit's bars beside the thumbnails, so both stay in view.
         side = QVBoxLayout()
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         side.addWidget(self.detail)
         side.addWidget(self.bars)
         side.addStretch(1)

@@ -99,9 +99,7 @@ class TrainingOptions(QWidget):
         grid.addWidget(self.form, 4, 0, 1, 2)
         grid.setColumnStretch(1, 1)
         # The sections' names and the form's first column of labels share one width.
-        width = max(
-            QFontMetrics(self.font()).horizontalAdvance(text) for text in LABELS.values()
-        )
+        width = max(QFontMetrics(self.font()).horizontalAdvance(text) for text in LABELS.values())
         grid.setColumnMinimumWidth(0, width + 4)
         self.form.label_column_width(width + 4)
 

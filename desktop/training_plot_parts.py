@@ -55,20 +55,21 @@ def nearest_index(values: np.ndarray, x: float) -> int | None:
 
 
 def hover_text(history: TrainingHistory, x: float) -> str:
-    """What the plots show at ``x`` (in epochs): the nearest batch and that epoch's figures."""
-    parts = [f"epoch {x:.2f}"]
+    """What the plots show at ``x`` (in epochs), in two lines: the nearest batch, then
+    the figures of the nearest finished epoch."""
     batch = nearest_index(history.batch_x, x)
+    first = f"at epoch {x:.2f}"
     if batch is not None:
-        parts.append(
-            f"batch loss {history.batch_loss[batch]:.4f} "
+        first += (
+            f": batch loss {history.batch_loss[batch]:.4f} "
             f"(smoothed {history.batch_smoothed[batch]:.4f})"
         )
-    epochs = history.column("epoch")
-    row = nearest_index(epochs, x)
-    if row is not None:
-        r = history.rows[row]
-        parts.append(
-            f"epoch {int(r['epoch'])}: loss {r['loss']:.4f} / val {r['val_loss']:.4f}, "
-            f"accuracy {r['accuracy']:.2%} / val {r['val_accuracy']:.2%}, lr {r['lr']:.3g}"
-        )
-    return "  ·  ".join(parts)
+    row = nearest_index(history.column("epoch"), x)
+    if row is None:
+        return first
+    r = history.rows[row]
+    second = (
+        f"epoch {int(r['epoch'])}: loss {r['loss']:.4f} / val {r['val_loss']:.4f} · "
+        f"accuracy {r['accuracy']:.2%} / val {r['val_accuracy']:.2%} · lr {r['lr']:.3g}"
+    )
+    return f"{first}\n{second}"

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +32,7 @@ from desktop.training_history import TrainingHistory
 from desktop.training_plot_parts import PlotColors, hover_text, plot_colors
 from desktop.training_threads import describe_error
 
+HOVER_HINT = "Point at the plots to read their values."
 REDRAW_MS = 150  # at most ~7 redraws a second: smooth enough, and cheap beside training
 
 
@@ -43,8 +45,12 @@ class TrainingPlots(QWidget):
         self._x_end: float | None = None  # the x axis's end, in epochs
         self._lr_top: float | None = None
         self.view = pg.GraphicsLayoutWidget()
-        self.readout = QLabel(" ")
+        self.readout = QLabel(HOVER_HINT)
         self.readout.setToolTip("Values under the mouse pointer")
+        # Wrapped, two lines kept for it: a long reading must never widen the window.
+        self.readout.setWordWrap(True)
+        self.readout.setMinimumHeight(2 * self.fontMetrics().lineSpacing() + 2)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
         self.png_button = QPushButton("Export PNG…")
         self.png_button.setToolTip("Save the plots as an image")
         self.csv_button = QPushButton("Export CSV…")
@@ -56,16 +62,19 @@ class TrainingPlots(QWidget):
         self.redraw_count = 0  # for tests and the responsiveness bench
         self.png_button.clicked.connect(self._ask_export_png)
         self.csv_button.clicked.connect(self._ask_export_csv)
-        top = QHBoxLayout()
-        top.addWidget(self.readout, 1)
-        top.addWidget(self.png_button)
-        top.addWidget(self.csv_button)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.png_button)
+        buttons.addWidget(self.csv_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
+        layout.addWidget(self.readout)
         layout.addWidget(self.view, 1)
+        layout.addLayout(buttons)
         self.view.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.view.installEventFilter(self)
         self.apply_colors()
+        self.redraw()  # the empty frame: epochs 0-1, accuracy 0-100%, loss 0.01-3
 
     # -- building ---------------------------------------------------------------
     def _build_plots(self) -> None:
@@ -186,6 +195,10 @@ class TrainingPlots(QWidget):
         # From zero up: a constant rate would otherwise fill a made-up range.
         if not self.history.rows:  # a sensible empty frame until the first epoch ends
             self.accuracy_plot.setYRange(0, 100, padding=0.02)
+        if not self.history.batch_x.size:
+            self.loss_plot.setYRange(-2, 0.5, padding=0)  # log10: 0.01 to ~3
+        elif not self.loss_plot.vb.autoRangeEnabled()[1]:
+            self.loss_plot.enableAutoRange(axis="y")
         elif not self.accuracy_plot.vb.autoRangeEnabled()[1]:
             self.accuracy_plot.enableAutoRange(axis="y")
         top = float(rates.max()) * 1.08 if len(rates) else 0.0
@@ -224,14 +237,25 @@ class TrainingPlots(QWidget):
     def _on_mouse_moved(self, position: QPointF) -> None:
         plot = next((p for p in self.plots if p.sceneBoundingRect().contains(position)), None)
         if plot is None or (not self.history.batch_x.size and not self.history.rows):
-            for line in self.cross_lines:
-                line.setVisible(False)
+            self._clear_hover()
             return
         x = plot.vb.mapSceneToView(position).x()
         for line in self.cross_lines:
             line.setPos(x)
             line.setVisible(True)
         self.readout.setText(hover_text(self.history, x))
+
+    def _clear_hover(self) -> None:
+        for line in self.cross_lines:
+            line.setVisible(False)
+        self.readout.setText(HOVER_HINT)
+
+    def eventFilter(self, watched, event: QEvent) -> bool:
+        # The scene sends no move when the pointer leaves the view: without this the
+        # crosshair and the reading stayed where the pointer left.
+        if watched is self.view and event.type() == QEvent.Type.Leave:
+            self._clear_hover()
+        return super().eventFilter(watched, event)
 
     def apply_colors(self) -> None:
         colors = plot_colors(colors_for(self.palette()))

@@ -7,11 +7,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QEvent, QPointF
+from PySide6.QtWidgets import QApplication
 
 from core.training_types import BatchProgress, EpochResult
 from desktop.training_history import TrainingHistory
 from desktop.training_plot_parts import hover_text, nearest_index
-from desktop.training_plots import TrainingPlots
+from desktop.training_plots import HOVER_HINT, TrainingPlots
 
 
 def progress(epoch, batch, batches=4, loss=1.0, lr=1e-3):
@@ -79,6 +81,17 @@ def test_nearest_index_and_hover_text():
     history.add_epoch(epoch_result(1))
     text = hover_text(history, 0.5)
     assert "batch loss 0.9000" in text and "epoch 1: loss 0.6000 / val 0.5000" in text
+    assert len(text.splitlines()) == 2
+
+
+def test_a_long_reading_never_widens_the_plots(qtbot):
+    # Seen in a real window: hovering the plots made a one-line readout so wide that
+    # it pushed the whole window's layout off screen.
+    widget = TrainingPlots()
+    qtbot.addWidget(widget)
+    narrow = widget.minimumSizeHint().width()
+    widget.readout.setText("epoch 1.63 · batch loss 0.1697 (smoothed 0.0990) · " * 6)
+    assert widget.minimumSizeHint().width() == narrow < 400
 
 
 @pytest.fixture
@@ -99,6 +112,20 @@ def test_new_data_is_drawn_once_per_timer_tick(qtbot, plots):
     np.testing.assert_allclose(plots.raw_loss_curve.xData, [0.25, 0.5, 0.75, 1.0])
     assert plots.val_loss_curve.yData.tolist() == [0.5]  # getData() is log10 here
     assert plots.val_acc_curve.getData()[1].tolist() == [85.0]  # in percent
+
+
+def test_hovering_reads_values_and_leaving_clears_them(qtbot, plots):
+    plots.show()
+    plots.add_batches(progress(1, 1), [1.0, 0.9, 0.8, 0.7])
+    plots.add_epoch(epoch_result(1))
+    plots.redraw()
+    inside = plots.loss_plot.vb.mapViewToScene(QPointF(0.5, 0.0))
+    plots._on_mouse_moved(inside)
+    assert plots.readout.text().startswith("at epoch 0.50")
+    assert all(line.isVisible() for line in plots.cross_lines)
+    QApplication.sendEvent(plots.view, QEvent(QEvent.Type.Leave))
+    assert plots.readout.text() == HOVER_HINT
+    assert not any(line.isVisible() for line in plots.cross_lines)
 
 
 def test_the_best_epoch_is_marked_on_every_plot(plots):
