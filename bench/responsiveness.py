@@ -25,6 +25,7 @@ gui run's speed over the cli run just before it.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import statistics
@@ -126,9 +127,9 @@ def build_window(app: QApplication, args: Namespace, folder: Path) -> MainWindow
         # A new digit on the canvas every 250 ms: recognised with the loaded model and
         # shown in the answer, the bars and the steps, as a stroke's end would be.
         digits = load_mnist(args.data).test.images[:100] / np.float32(255)
-        shown = iter(range(10**9))
+        shown = itertools.cycle(digits)
         reader = QTimer(window, interval=250)
-        reader.timeout.connect(lambda: window.canvas.show_picture(digits[next(shown) % 100]))
+        reader.timeout.connect(lambda: window.canvas.show_picture(next(shown)))
         reader.start()
     return window
 

@@ -36,7 +36,7 @@ def thumbnail(image: np.ndarray) -> QIcon:
     return icon
 
 
-class ProbabilityBars(QWidget):
+class TruthBars(QWidget):
     """Ten bars: the predicted digit in red when wrong (accent when right), the true
     digit's bar outlined."""
 
@@ -104,7 +104,7 @@ class SampleBrowser(QWidget):
         self.detail = QLabel()
         self.detail.setWordWrap(True)
         self.detail.setFixedWidth(BARS_WIDTH)
-        self.bars = ProbabilityBars()
+        self.bars = TruthBars()
         self.bars.setToolTip("The model's probability for each digit; the true digit is framed")
         self.bars.set_sample(None, None)
         # The clicked digit's bars beside the thumbnails, so both stay in view.

@@ -14,7 +14,8 @@ from desktop.image_utils import IndexedImage, colour_map, format_value, frame_co
 
 class HoverCells(QWidget):
     """A widget of numbered cells that names the cell under the mouse in a tooltip and
-    outlines it. Subclasses give ``index_at`` and ``cell_rect`` and ``tooltip_for``."""
+    outlines it, and holds the values its cells show. Subclasses give ``index_at``,
+    ``cell_rect`` and ``tooltip_for``."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -23,6 +24,15 @@ class HoverCells(QWidget):
         # card behind us on every update.
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._hover: int | None = None
+        self._values: np.ndarray | None = None  # what the cells show; None: nothing yet
+
+    def clear_values(self) -> None:
+        self._values = None
+        self.update()
+
+    @property
+    def has_values(self) -> bool:
+        return self._values is not None
 
     def begin_paint(self) -> QPainter:
         """A painter on this widget, its background filled with the card's colour."""
@@ -120,7 +130,6 @@ class MapGrid(HoverCells):
         self._image = IndexedImage(self._h, count * self._w)
         self._sources = [QRect(i * self._w, 0, self._w, self._h) for i in range(count)]
         self._rects_cache: tuple[int, list[QRect], list[QRect]] = (-1, [], [])
-        self._values: np.ndarray | None = None
         # Wrapped grids take their height from their width; a Fixed vertical policy
         # would cap that height at sizeHint's, which assumes another width.
         vertical = QSizePolicy.Policy.Fixed if columns else QSizePolicy.Policy.Preferred
@@ -135,14 +144,6 @@ class MapGrid(HoverCells):
         to_indices(strip, lo, hi, self._image.pixels)
         self._values = values
         self.update()
-
-    def clear_values(self) -> None:
-        self._values = None
-        self.update()
-
-    @property
-    def has_values(self) -> bool:
-        return self._values is not None
 
     # -- geometry ---------------------------------------------------------
     def map_size(self) -> QSize:

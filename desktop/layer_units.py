@@ -38,7 +38,6 @@ class UnitStrip(HoverCells):
         self._describe = describe  # index -> "dense1 · unit 37"
         self.centred = centred
         self._image = IndexedImage(1, count)
-        self._values: np.ndarray | None = None
         # Preferred, not Fixed: Fixed would cap the height at sizeHint's (another width).
         policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         policy.setHeightForWidth(True)
@@ -49,14 +48,6 @@ class UnitStrip(HoverCells):
         to_indices(values.reshape(1, -1), lo, hi, self._image.pixels)
         self._values = values
         self.update()
-
-    def clear_values(self) -> None:
-        self._values = None
-        self.update()
-
-    @property
-    def has_values(self) -> bool:
-        return self._values is not None
 
     # -- geometry ---------------------------------------------------------
     def columns(self, width: int | None = None) -> int:
@@ -129,17 +120,12 @@ class ProbabilityBars(HoverCells):
     def __init__(self, classes: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.classes = classes
-        self._probabilities: np.ndarray | None = None
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
     def set_probabilities(self, probabilities: np.ndarray | None) -> None:
         """probabilities: (classes,) summing to 1, or None to clear."""
-        self._probabilities = probabilities
+        self._values = probabilities
         self.update()
-
-    @property
-    def has_values(self) -> bool:
-        return self._probabilities is not None
 
     def label(self, index: int) -> str:
         return f"digit {index}" if self.classes == 10 else f"class {index}"
@@ -161,15 +147,15 @@ class ProbabilityBars(HoverCells):
         return index if 0 <= index < self.classes and 0 <= pos.y() < self.height() else None
 
     def tooltip_for(self, index: int) -> str:
-        if self._probabilities is None:
+        if self._values is None:
             return self.label(index)
-        return f"{self.label(index)} · {100 * float(self._probabilities[index]):.1f} %"
+        return f"{self.label(index)} · {100 * float(self._values[index]):.1f} %"
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = self.begin_paint()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette, text_h = self.palette(), self._text_height()
-        winner = None if self._probabilities is None else int(np.argmax(self._probabilities))
+        winner = None if self._values is None else int(np.argmax(self._values))
         base_line = text_h + 2 + self.BAR_AREA
         for i in range(self.classes):
             x = i * self.COLUMN + 5
@@ -177,7 +163,7 @@ class ProbabilityBars(HoverCells):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
             painter.drawRoundedRect(track, 3, 3)
-            if self._probabilities is not None:
+            if self._values is not None:
                 self._paint_bar(painter, track, i, winner == i)
             painter.setPen(palette.color(QPalette.ColorRole.WindowText))
             font = QFont(self.font())
@@ -189,7 +175,7 @@ class ProbabilityBars(HoverCells):
 
     def _paint_bar(self, painter: QPainter, track: QRectF, index: int, is_winner: bool) -> None:
         palette = self.palette()
-        p = float(np.clip(self._probabilities[index], 0.0, 1.0))
+        p = float(np.clip(self._values[index], 0.0, 1.0))
         height = max(p * track.height(), 1.0 if p > 0 else 0.0)
         bar = QRectF(track.left(), track.bottom() - height, track.width(), height)
         colors = colors_for(palette)  # the prediction panel's bar colours

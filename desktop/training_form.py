@@ -152,7 +152,6 @@ class HyperParameterForm(QWidget):
                 self._add_field(layout, row, pair, name, span=3 if len(names) == 1 else 1)
         for column in (1, 3):
             layout.setColumnStretch(column, 1)
-        layout.setColumnMinimumWidth(2, 90)  # room for the longest label in column 2
         self.set_config(DEFAULTS)
 
     def _add_field(self, layout: QGridLayout, row: int, pair: int, name: str, span: int) -> None:
