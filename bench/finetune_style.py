@@ -1,10 +1,10 @@
 """Does fine-tuning teach the model a person's handwriting without forgetting MNIST?
 
 A made-up person writes sevens crossed and with a curled foot, and zeros slashed
-through (``core.styles.HARD_STYLE``), which the bundled model mostly reads as 3s and
+through (``styles.HARD_STYLE``), which the bundled model mostly reads as 3s and
 8s. For each seed: draw ``--per-class`` training digits of each glyph (as the app
 would store them) and ``--test-per-class`` other ones, fine-tune the bundled model
-with ``core.finetune`` (MNIST replay, default settings unless overridden), and score
+with ``digitlab.core.personal.teach`` (MNIST replay, default settings unless overridden), and score
 the other ones and the MNIST test set before and after. Prints one line per seed,
 the medians over seeds, and one JSON object on the last line.
 
@@ -20,16 +20,17 @@ from argparse import ArgumentParser
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run without installing
+# The made-up handwriting styles are a test fixture, kept with the tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import numpy as np
+from styles import HARD_STYLE, style_samples
 
-from core.evaluation import evaluate
-from core.finetune import FinetuneConfig, finetune
-from core.mnist import load_mnist
-from core.model_file import load_model
-from core.resources import bundled_model_path
-from core.styles import HARD_STYLE, style_samples
+from digitlab.core.data.mnist import load_mnist
+from digitlab.core.files.model_file import load_model
+from digitlab.core.personal.teach import FinetuneConfig, finetune
+from digitlab.core.train.evaluation import evaluate
+from digitlab.resources import bundled_model_path
 
 
 def parse_args():

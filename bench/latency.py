@@ -22,14 +22,11 @@ import itertools
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 from argparse import ArgumentParser
-from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run without installing
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, QSettings, Qt
@@ -37,10 +34,10 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from threadpoolctl import threadpool_limits
 
-from core.model_file import ModelFile
-from core.models import lenet5
-from core.recognition import recognise
-from core.resources import bundled_model_path
+from digitlab.core.files.model_file import ModelFile
+from digitlab.core.nn.architectures import lenet5
+from digitlab.core.recognise.recognition import recognise
+from digitlab.resources import bundled_model_path
 
 # Digits as strokes of points in a unit box (x right, y down), roughly as people write.
 _T = np.linspace(0.0, 1.0, 24)
@@ -166,12 +163,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="times the digits are drawn")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    threadpool_limits(limits=1, user_api="blas")  # as the app runs (desktop.app.run_gui)
+    threadpool_limits(limits=1, user_api="blas")  # as the app runs (digitlab.desktop.app.run_gui)
 
     app = QApplication.instance() or QApplication([])
     settings_dir = tempfile.mkdtemp(prefix="digitlab-bench-")  # a fresh window, not the user's
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
-    from desktop.main_window import MainWindow
+    from digitlab.desktop.window.main_window import MainWindow
 
     window = MainWindow()
     bundled = bundled_model_path()

@@ -36,19 +36,18 @@ from argparse import ArgumentParser, Namespace
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run without installing
 
 import numpy as np
 from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from core.errors import DatasetError
-from core.mnist import find_data_dir, load_mnist
-from core.training_run import TrainingRun
-from core.training_types import BatchProgress, Callback
-from desktop.main_window import MainWindow
-from desktop.training_data import DATA_DIR_KEY
-from desktop.training_panel import TrainingPanel
+from digitlab.core.data.mnist import find_data_dir, load_mnist
+from digitlab.core.errors import DatasetError
+from digitlab.core.train.run import TrainingRun
+from digitlab.core.train.types import BatchProgress, Callback
+from digitlab.desktop.common.mnist_source import DATA_DIR_KEY
+from digitlab.desktop.train.panel import TrainingPanel
+from digitlab.desktop.window.main_window import MainWindow
 
 Stamps = list[tuple[float, int]]  # (time a batch signal was sent, batches since the last)
 

@@ -13,16 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from core.progress import TrainingProgress
-from core.training_run import TrainingRun
-from core.training_types import BatchProgress
+from digitlab.core.cli.progress import TrainingProgress
+from digitlab.core.train.run import TrainingRun
+from digitlab.core.train.types import BatchProgress
 
 
 class Speed(TrainingProgress):

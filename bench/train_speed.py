@@ -5,7 +5,7 @@ Measured on random 28x28 float32 images in [0, 1) with random labels:
 - training images/second at batch 64 and 256 on ``--threads`` threads; a step is
   ``net.train_step`` (forward, loss, backward) plus ``SGD(lr=0.01).step``, against
   PyTorch's zero_grad, forward, CrossEntropyLoss, backward, ``SGD.step``. digitlab
-  splits each batch into shards, at least one per thread (``core.parallel``).
+  splits each batch into shards, at least one per thread (``digitlab.core.nn.parallel``).
 - the same at batch 64 on one core: ``train_step(threads=1)`` with NumPy's BLAS held
   to one thread, against ``torch.set_num_threads(1)``;
 - single-image latency of ``net.forward(x, training=False)`` and ``net.predict_proba``
@@ -26,21 +26,17 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import sys
 import time
 from argparse import ArgumentParser, Namespace
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run without installing
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from core.models import lenet5
-from core.network import Network
-from core.optimizers import SGD
+from digitlab.core.nn.architectures import lenet5
+from digitlab.core.nn.network import Network
+from digitlab.core.train.optimizers import SGD
 
 try:
     import torch

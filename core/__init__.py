@@ -3,4 +3,6 @@
 Nothing in this package imports Qt; it runs on a machine without a screen.
 """
 
-__version__ = "0.1.0"
+from digitlab.core.version import __version__
+
+__all__ = ["__version__"]

@@ -1,6 +1,6 @@
 """Entry point of the ``digitlab`` command.
 
-With a subcommand it runs the command-line tool in ``core.cli`` without loading Qt;
+With a subcommand it runs the command-line tool in ``digitlab.core.cli.parser`` without loading Qt;
 without one it opens the desktop window.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from core import cli
+from digitlab.core.cli import parser as cli
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,7 +25,7 @@ def _single_threaded_blas() -> None:
     """One BLAS thread: the app's products (one image's preprocessing and forward pass)
     are far too small to split, and waking BLAS threads on a busy machine now and then
     costs a whole scheduler slice (~20 ms) in the middle of a stroke. Training shards
-    set the same limit (core.parallel)."""
+    set the same limit (digitlab.core.nn.parallel)."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")
@@ -38,9 +38,9 @@ def run_gui() -> int:
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
-    from desktop.main_window import MainWindow
-    from desktop.model_document import app_settings
-    from desktop.style import app_icon, apply_theme
+    from digitlab.desktop.common.style import app_icon, apply_theme
+    from digitlab.desktop.window.main_window import MainWindow
+    from digitlab.desktop.window.model_document import app_settings
 
     QCoreApplication.setOrganizationName("digitlab")
     QCoreApplication.setApplicationName("digitlab")

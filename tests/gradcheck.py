@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from core.layers import Layer
-from core.network import Network
+from digitlab.core.nn.layers import Layer
+from digitlab.core.nn.network import Network
 
 #: Central differences have truncation error ~EPS**2 and rounding error ~1e-16/EPS;
 #: 1e-6 keeps both far below TOL for the smooth and the piecewise-linear layers here.

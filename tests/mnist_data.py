@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from core.mnist import FILES, MNIST, load_mnist, locate_file
+from digitlab.core.data.mnist import FILES, MNIST, load_mnist, locate_file
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MNIST_DIR = REPO_ROOT / ".." / "shared" / "datasets" / "mnist"

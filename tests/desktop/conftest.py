@@ -15,8 +15,8 @@ from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from core.model_file import save_model
-from core.models import lenet5
+from digitlab.core.files.model_file import save_model
+from digitlab.core.nn.architectures import lenet5
 
 Points = Sequence[tuple[float, float]]
 
@@ -34,7 +34,7 @@ def isolated_settings(tmp_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def no_real_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
     """A modal dialog would hang the test: any the test did not replace fails it."""
-    from desktop.dialogs import Dialogs
+    from digitlab.desktop.common.dialogs import Dialogs
 
     for name in (
         "ask_open_model_path",
@@ -105,7 +105,7 @@ def model_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def window(qtbot, model_path: Path, tmp_path: Path):
     """The main window with the untrained model open, shown offscreen."""
-    from desktop.main_window import MainWindow
+    from digitlab.desktop.window.main_window import MainWindow
 
     win = MainWindow(my_digits_path=tmp_path / "my-digits.h5")
     assert win.open_model_path(model_path)
@@ -121,7 +121,7 @@ def window(qtbot, model_path: Path, tmp_path: Path):
 @pytest.fixture
 def errors(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """Records (title, message) of every error dialog instead of showing it."""
-    from desktop.dialogs import Dialogs
+    from digitlab.desktop.common.dialogs import Dialogs
 
     shown: list[tuple[str, str]] = []
     monkeypatch.setattr(

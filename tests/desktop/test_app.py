@@ -4,8 +4,8 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from desktop import app as entry
-from desktop.main_window import MainWindow
+from digitlab.desktop import app as entry
+from digitlab.desktop.window.main_window import MainWindow
 
 
 def test_a_subcommand_runs_the_command_line_tool(monkeypatch, capsys):

@@ -1,0 +1,178 @@
+"""What each ``digitlab`` subcommand does; ``digitlab.core.cli.parser`` parses the arguments."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from digitlab.core.cli.progress import LiveLine, TrainingProgress, bar
+from digitlab.core.errors import DigitlabError, ModelFileError, SettingsError
+
+TRAIN_OPTIONS = (
+    "epochs", "batch_size", "optimizer", "lr", "schedule", "weight_decay", "patience",
+    "validation_size", "augment", "seed", "threads",
+)  # fmt: skip
+
+
+def train(args: argparse.Namespace) -> int:
+    from digitlab.core.train.run import TrainingRun
+
+    given = {k: getattr(args, k) for k in TRAIN_OPTIONS if getattr(args, k) is not None}
+    try:
+        run = TrainingRun.prepare(
+            given, data_dir=args.data, resume=args.resume, out=args.out or "model.h5"
+        )
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
+    print(run.describe(), flush=True)
+    try:
+        outcome = run.execute(callbacks=[TrainingProgress()])
+    except KeyboardInterrupt:
+        LiveLine().clear()
+        print(f"\nInterrupted. The best model so far is in {run.out}.", file=sys.stderr)
+        return 130
+    print(outcome.message)
+    return 1 if outcome.diverged else 0
+
+
+def evaluate_model(args: argparse.Namespace) -> int:
+    from digitlab.core.data.mnist import load_mnist, to_network_input
+    from digitlab.core.files.model_file import load_model
+    from digitlab.core.train.evaluation import evaluate
+
+    model = load_model(args.model)
+    test = load_mnist(args.data).test
+    result = evaluate(model.network, to_network_input(test.images), test.labels)
+    if args.json:
+        print(json.dumps({"model": str(args.model), **result.to_dict()}))
+        return 0
+    right = result.n - len(result.misclassified())
+    print(f"{args.model}: test accuracy {result.accuracy:.2%} ({right:,}/{result.n:,} right), "
+          f"loss {result.loss:.4f}\n")  # fmt: skip
+    print("digit  accuracy   count")
+    for digit, (acc, count) in enumerate(
+        zip(result.per_class_accuracy, result.confusion.sum(axis=1), strict=True)
+    ):
+        print(f"{digit:>5}  {acc:8.2%}  {count:6d}")
+    print("\nconfusion matrix (rows: true digit, columns: predicted)")
+    print("      " + "".join(f"{c:>6}" for c in range(len(result.confusion))))
+    for digit, row in enumerate(result.confusion):
+        print(f"{digit:>5} " + "".join(f"{v:>6}" for v in row))
+    return 0
+
+
+def predict(args: argparse.Namespace) -> int:
+    from digitlab.core.recognise.image_io import load_image
+    from digitlab.core.recognise.recognition import recognise
+
+    network = _load_default_model(args.model).network
+    failures = 0
+    for file in args.images:
+        try:
+            result = recognise(network, load_image(file), with_activations=False)
+            if result.empty:
+                raise DigitlabError(f"{file} has no ink in it: nothing to recognise")
+        except DigitlabError as error:
+            failures += 1
+            _report_failure(args.json, file, str(error))
+            continue
+        _report_prediction(args.json, file, result.probabilities)
+    return 1 if failures else 0
+
+
+def _report_prediction(as_json: bool, file: str, probabilities: np.ndarray) -> None:
+    digit = int(probabilities.argmax())
+    if as_json:
+        values = [round(float(p), 6) for p in probabilities]
+        print(json.dumps({"file": file, "digit": digit, "probabilities": values}))
+        return
+    ranked = "  ".join(f"{d}:{p:.1%}" for d, p in enumerate(probabilities))
+    print(f"{file}: {digit} ({probabilities[digit]:.1%})    {ranked}")
+
+
+def _report_failure(as_json: bool, file: str, message: str) -> None:
+    if as_json:
+        print(json.dumps({"file": file, "error": message}))
+    else:
+        print(f"digitlab predict: error: {message}", file=sys.stderr)
+
+
+def _load_default_model(path: str | None):
+    from digitlab.core.files.model_file import load_model
+    from digitlab.resources import bundled_model_path
+
+    if path is None:
+        path = bundled_model_path()
+        if not path.exists():
+            raise ModelFileError(
+                f"the bundled model is missing ({path}); pass --model FILE or train one "
+                "with `digitlab train`"
+            )
+    return load_model(path)
+
+
+def summary(args: argparse.Namespace) -> int:
+    from digitlab.core.files.summary import describe_model
+
+    model = _load_default_model(args.model)
+    print(describe_model(model, args.model or "the bundled model"))
+    return 0
+
+
+def finetune(args: argparse.Namespace) -> int:
+    from digitlab.core.data.mnist import load_mnist
+    from digitlab.core.personal.digit_folder import read_digit_folder
+    from digitlab.core.personal.teach import FinetuneConfig, Finetuning
+    from digitlab.resources import bundled_model_path
+
+    given = {k: getattr(args, k) for k in ("epochs", "replay", "lr", "seed")}
+    try:
+        config = FinetuneConfig(**{k: v for k, v in given.items() if v is not None})
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
+    model = _load_default_model(args.model)
+    found = read_digit_folder(args.images)
+    mnist = load_mnist(args.data)
+    out = Path(args.out or f"{Path(args.model or bundled_model_path()).stem}-personal.h5")
+    talk = sys.stderr if args.json else sys.stdout  # with --json, stdout is the JSON alone
+    job = Finetuning(model, found.x, found.labels, mnist=mnist, config=config,
+                     callbacks=[TrainingProgress(out=talk)])  # fmt: skip
+    print(job.describe(), file=talk, flush=True)
+    try:
+        result = job.run()
+    except KeyboardInterrupt:
+        LiveLine().clear()
+        print("\nInterrupted; no model was written.", file=sys.stderr)
+        return 130
+    result.save(out)
+    print(f"{result.training.message}\n\n{result.table()}\n\nThe model is in {out}.", file=talk)
+    if args.json:
+        print(json.dumps({**result.figures(), "out": str(out)}))
+    return 1 if result.training.stopped == "diverged" else 0
+
+
+def download(args: argparse.Namespace) -> int:
+    from digitlab.core.data.download import download_mnist
+
+    line = LiveLine()
+
+    def show(p) -> None:
+        if p.cached:
+            print(f"{p.file} is already there")
+            return
+        total = p.total_bytes or 0
+        fraction = p.done_bytes / total if total else 0.0
+        line.draw(
+            f"{p.file} {bar(fraction)} {p.done_bytes / 1e6:5.1f}/{total / 1e6:.1f} MB "
+            f"from {p.mirror}",
+            force=p.done_bytes == total,
+        )
+
+    dest = download_mnist(args.dest, progress=show)
+    line.clear()
+    print(f"MNIST is ready in {Path(dest)}")
+    return 0

@@ -1,0 +1,131 @@
+"""The ``digitlab`` command line: subcommands that need no screen.
+
+Each subcommand's work lives in ``digitlab.core.cli.commands``; this module only parses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from digitlab.core.cli import commands
+from digitlab.core.errors import DigitlabError
+from digitlab.core.train.optimizers import OPTIMIZERS
+from digitlab.core.train.schedules import SCHEDULES
+from digitlab.core.train.types import TrainConfig
+from digitlab.core.version import __version__
+
+DEFAULTS = TrainConfig()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="digitlab",
+        description=(
+            "Handwrite digits and watch a convolutional network, written from scratch "
+            "in NumPy, recognise them. Without a subcommand, opens the desktop app."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"digitlab {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_train(subparsers)
+    _add_eval(subparsers)
+    _add_predict(subparsers)
+    _add_finetune(subparsers)
+    summary = subparsers.add_parser(
+        "summary", help="show a model's layers, parameter counts and training metadata"
+    )
+    summary.add_argument(
+        "model", nargs="?", metavar="MODEL", help="a model.h5 file (default: the bundled model)"
+    )
+    summary.set_defaults(run=commands.summary)
+    download = subparsers.add_parser("download", help="download MNIST into the data cache")
+    download.add_argument("--dest", metavar="DIR", help="where to put the files")
+    download.set_defaults(run=commands.download)
+    return parser
+
+
+def _data_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        metavar="DIR",
+        help="folder with the four MNIST files (default: $DIGITLAB_DATA, then the cache "
+        "that `digitlab download` fills)",
+    )
+
+
+def _add_train(subparsers: argparse._SubParsersAction) -> None:
+    train = subparsers.add_parser("train", help="train LeNet-5 on MNIST")
+    _data_option(train)
+    d = DEFAULTS
+    add = train.add_argument
+    # Defaults are None so that --resume can tell the options given from those not given.
+    add("--epochs", type=int, metavar="N", help=f"most epochs to run (default {d.epochs})")
+    add("--batch-size", type=int, metavar="N", help=f"images per batch (default {d.batch_size})")
+    add("--optimizer", choices=list(OPTIMIZERS), help=f"(default {d.optimizer})")
+    add("--lr", type=float, metavar="X", help=f"learning rate (default {d.lr:g})")
+    add("--schedule", choices=list(SCHEDULES), help=f"learning-rate schedule ({d.schedule})")
+    add("--weight-decay", type=float, metavar="X", help=f"L2 weight decay ({d.weight_decay:g})")
+    add("--patience", type=int, metavar="N", help=f"early-stopping patience ({d.patience})")
+    add("--validation-size", type=int, metavar="N", help=f"({d.validation_size})")
+    add("--augment", action=argparse.BooleanOptionalAction, help="random shifts, rotations, "
+        "scalings of the training images (default on)")  # fmt: skip
+    add("--seed", type=int, metavar="N", help=f"random seed (default {d.seed})")
+    add("--threads", type=int, metavar="N", help="threads (default: all cores)")
+    add("--resume", metavar="FILE", help="continue training the model in FILE")
+    add("--out", metavar="FILE", help="where to keep the best model (default model.h5)")
+    train.set_defaults(run=commands.train)
+
+
+def _add_eval(subparsers: argparse._SubParsersAction) -> None:
+    evaluate = subparsers.add_parser("eval", help="accuracy of a model on the MNIST test set")
+    evaluate.add_argument("model", metavar="MODEL", help="a model.h5 file")
+    _data_option(evaluate)
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.set_defaults(run=commands.evaluate_model)
+
+
+def _add_predict(subparsers: argparse._SubParsersAction) -> None:
+    predict = subparsers.add_parser("predict", help="recognise the digit in image files")
+    predict.add_argument("images", nargs="+", metavar="IMAGE", help="PNG, JPEG or BMP files")
+    predict.add_argument("--model", metavar="FILE", help="default: the bundled model")
+    predict.add_argument("--json", action="store_true", help="one JSON object per image")
+    predict.set_defaults(run=commands.predict)
+
+
+def _add_finetune(subparsers: argparse._SubParsersAction) -> None:
+    finetune = subparsers.add_parser(
+        "finetune",
+        help="teach a model your handwriting from pictures in DIR/<digit>/",
+        description="Fine-tune a model on your own digit pictures (DIR/0/*.png .. "
+        "DIR/9/*.png, any size or polarity), mixed with replayed MNIST images so it does "
+        "not forget MNIST; prints accuracy before and after and writes the new model.",
+    )
+    add = finetune.add_argument
+    add("--model", metavar="FILE", help="the model to start from (default: the bundled model)")
+    add("--images", metavar="DIR", required=True, help="folder with subfolders 0 to 9")
+    _data_option(finetune)
+    add("--epochs", type=int, metavar="N", help="most epochs to run (default 6)")
+    add("--replay", type=int, metavar="N", help="MNIST images mixed in (default: 10 per "
+        "picture of yours, at least 3000)")  # fmt: skip
+    add("--lr", type=float, metavar="X", help="learning rate (default 0.0002)")
+    add("--seed", type=int, metavar="N", help="random seed (default 0)")
+    add("--out", metavar="FILE", help="where to write the new model (default "
+        "<model>-personal.h5 in the current folder)")  # fmt: skip
+    add("--json", action="store_true", help="end with the figures as one JSON object")
+    finetune.set_defaults(run=commands.finetune)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a subcommand; user mistakes give one line on stderr and exit code 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return args.run(args)
+    except DigitlabError as error:
+        print(f"digitlab {args.command}: error: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,156 @@
+"""The JSON inside model files: what may be written, and rebuilding a network from it.
+
+Text attributes of model.h5 hold strict JSON (no NaN or Infinity) in ASCII, so any
+JSON parser reads them. Loading builds layers only from ``digitlab.core.nn.layers.LAYER_TYPES``
+and losses only from ``core.nn.losses.LOSSES``: a file names classes, it never chooses code.
+
+Problems raise ModelFileError with a reason phrased to follow "cannot load X: ...";
+``digitlab.core.files.model_file`` adds the file name.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import h5py
+import numpy as np
+
+from digitlab.core.errors import ModelFileError
+from digitlab.core.nn.layers import LAYER_TYPES, Layer
+from digitlab.core.nn.losses import LOSSES
+from digitlab.core.nn.network import Network
+
+
+def to_plain(value: Any, where: str) -> Any:
+    """A JSON-ready copy of ``value``, or ModelFileError naming the bad entry.
+
+    Accepts dicts with string keys, lists and tuples (which become lists), strings,
+    bools, None and finite numbers; NumPy scalars become Python numbers. ``where``
+    names ``value`` in messages, e.g. ``metadata`` gives ``metadata['lr'] is nan``.
+    """
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        value = value.item()
+    if value is None or isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ModelFileError(f"{where} is {value}; model files store only finite numbers")
+        return value
+    if isinstance(value, Mapping):
+        bad_keys = [k for k in value if not isinstance(k, str)]
+        if bad_keys:
+            raise ModelFileError(f"{where} has the key {bad_keys[0]!r}; keys must be strings")
+        return {k: to_plain(v, f"{where}[{k!r}]") for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    raise ModelFileError(
+        f"{where} is a {type(value).__name__}, which a model file cannot store "
+        "(use numbers, strings, lists and dicts)"
+    )
+
+
+def json_bytes(value: Any, where: str) -> bytes:
+    """``value`` as strict ASCII JSON, the way every text attribute is stored."""
+    return json.dumps(to_plain(value, where), allow_nan=False).encode("ascii")
+
+
+def read_text(attrs: h5py.AttributeManager, key: str) -> str:
+    """The text attribute ``key``; h5py gives str or bytes depending on how it was stored."""
+    if key not in attrs:
+        raise ModelFileError(f"it has no {key} attribute")
+    value = attrs[key]
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value[()]
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ModelFileError(f"its {key} attribute is not UTF-8 text") from None
+    if not isinstance(value, str):
+        raise ModelFileError(f"its {key} attribute is not text")
+    return value
+
+
+def read_json(attrs: h5py.AttributeManager, key: str) -> Any:
+    """The JSON attribute ``key``, parsed."""
+    try:
+        return json.loads(read_text(attrs, key))
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        raise ModelFileError(f"its {key} attribute is not valid JSON ({exc})") from None
+
+
+def read_json_object(attrs: h5py.AttributeManager, key: str) -> dict[str, Any]:
+    value = read_json(attrs, key)
+    if not isinstance(value, dict):
+        raise ModelFileError(f"its {key} attribute is not a JSON object")
+    return value
+
+
+def check_keras_config(config: Any) -> None:
+    """The Keras view need only have Keras's shape; loading never uses it."""
+    inner = config.get("config") if isinstance(config, dict) else None
+    if not (
+        isinstance(inner, dict)
+        and isinstance(config.get("class_name"), str)
+        and isinstance(inner.get("layers"), list)
+    ):
+        raise ModelFileError(
+            'its model_config is not a Keras model config {"class_name": ..., '
+            '"config": {"layers": [...]}}'
+        )
+
+
+def network_from_config(config: Any) -> Network:
+    """A built Network (float32, fresh weights) from ``Network.get_config()`` as read back.
+
+    Checks the structure itself, so every message names the part that is wrong.
+    """
+    if not isinstance(config, dict):
+        raise ModelFileError("its digitlab_config is not a JSON object")
+    input_shape = config.get("input_shape")
+    if not (isinstance(input_shape, list) and input_shape and all(map(_is_size, input_shape))):
+        raise ModelFileError(
+            f"its digitlab_config has input_shape {input_shape!r}, "
+            "not a list of positive whole numbers"
+        )
+    entries = config.get("layers")
+    if not isinstance(entries, list) or not entries:
+        raise ModelFileError("its digitlab_config has no list of layers")
+    layers = [_layer(entry, index) for index, entry in enumerate(entries, 1)]
+    loss = config.get("loss", "SoftmaxCrossEntropy")
+    if not isinstance(loss, str) or loss not in LOSSES:
+        raise ModelFileError(f"its loss {loss!r} is unknown; digitlab knows {', '.join(LOSSES)}")
+    try:
+        # The seed only fills weights that loading overwrites (and Dropout's mask stream).
+        return Network(layers, tuple(input_shape), LOSSES[loss](), rng=0)
+    except (ValueError, MemoryError) as exc:  # ShapeError is a ValueError
+        raise ModelFileError(f"its layers do not fit together: {exc}") from None
+
+
+def _layer(entry: Any, index: int) -> Layer:
+    if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
+        raise ModelFileError(
+            f'layer {index} of its digitlab_config is not {{"class": ..., "config": {{...}}}}'
+        )
+    class_name, config = entry.get("class"), entry["config"]
+    name = config.get("name")
+    label = f"layer {name}" if isinstance(name, str) else f"layer {index}"
+    if not isinstance(class_name, str) or class_name not in LAYER_TYPES:
+        raise ModelFileError(
+            f"{label} has the unknown type {class_name!r}; digitlab knows {', '.join(LAYER_TYPES)}"
+        )
+    if not isinstance(name, str):
+        raise ModelFileError(f"layer {index} ({class_name}) has no name")
+    try:
+        return LAYER_TYPES[class_name].from_config(dict(config))
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(
+            f"{label} ({class_name}) has settings digitlab cannot use: {exc}"
+        ) from None
+
+
+def _is_size(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0

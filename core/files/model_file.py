@@ -1,0 +1,226 @@
+"""Saving and loading ``model.h5``: a network, its weights and how it was trained.
+
+The layout follows Keras's legacy HDF5 files so that viewers such as Netron show
+the architecture; docs/model-format.md describes every attribute and dataset.
+Saving writes a temporary file beside the target and renames it over the target,
+so a failed save leaves the previous file as it was. Loading checks everything and
+returns only a complete network; every problem is a ModelFileError naming the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from digitlab.core.errors import ModelFileError
+from digitlab.core.files.atomic import os_reason, write_atomically
+from digitlab.core.files.config_json import (
+    check_keras_config,
+    json_bytes,
+    network_from_config,
+    read_json,
+    read_json_object,
+    read_text,
+    to_plain,
+)
+from digitlab.core.files.h5_arrays import (
+    check_history,
+    check_weights,
+    read_history,
+    read_weights,
+    write_history,
+    write_weights,
+)
+from digitlab.core.files.keras_config import keras_model_config
+from digitlab.core.files.optimizer_state import (
+    check_optimizer_state,
+    read_optimizer_state,
+    write_optimizer_state,
+)
+from digitlab.core.nn.network import Network
+from digitlab.core.version import __version__
+
+FORMAT_NAME = "digitlab-model"
+FORMAT_VERSION = 1
+#: Netron recognises a Keras file by this attribute and shows "Keras v2.15.0".
+KERAS_VERSION = "2.15.0"
+BACKEND = "numpy"
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """Everything a model file holds, checked."""
+
+    network: Network  # complete, built, float32, weights loaded
+    metadata: dict[str, Any]  # free keys from the caller plus the keys save_model adds
+    history: dict[str, list[float]]  # per-epoch series ("loss", "val_accuracy", ...); {} if none
+    optimizer_state: dict[str, Any] | None  # as Optimizer.state_dict() returned it
+    training_state: dict[str, Any] | None  # the trainer's own JSON, returned as saved
+
+
+def save_model(
+    path: str | Path,
+    network: Network,
+    *,
+    metadata: Mapping[str, Any] | None = None,
+    history: Mapping[str, Sequence[float]] | None = None,
+    optimizer_state: Mapping[str, Any] | None = None,
+    training_state: Mapping[str, Any] | None = None,
+) -> None:
+    """Write ``network`` and what is given to ``path`` atomically.
+
+    ``metadata``, ``training_state`` and the optimizer's config must be JSON-able
+    (NumPy scalars are accepted); ``optimizer_state`` is ``Optimizer.state_dict()``.
+    Weights are stored as float32. Raises ModelFileError ("could not save model to
+    X: reason") for bad inputs and failed writes; the previous file is then untouched.
+    """
+    path = Path(path)
+    try:
+        attrs = _root_attrs(network, metadata, training_state)
+        check_weights(network)
+        series = check_history(history or {})
+        optimizer = None
+        if optimizer_state is not None:
+            optimizer = check_optimizer_state(optimizer_state, network.params())
+    except ModelFileError as exc:
+        raise ModelFileError(f"could not save model to {path}: {exc}") from None
+
+    def write(f: h5py.File) -> None:
+        f.attrs.update(attrs)
+        write_weights(f, network, {"backend": attrs["backend"], "keras_version": KERAS_VERSION})
+        if series:
+            write_history(f, series)
+        if optimizer is not None:
+            write_optimizer_state(f, optimizer)
+
+    write_atomically(path, write)
+
+
+def load_model(path: str | Path) -> ModelFile:
+    """Read a model file written by ``save_model``; ModelFileError says what is wrong."""
+    path = Path(path)
+    with _reading(path) as f:
+        metadata = _check_root(f)
+        check_keras_config(read_json(f.attrs, "model_config"))
+        network = network_from_config(read_json(f.attrs, "digitlab_config"))
+        network.set_weights(read_weights(f, network))
+        training_state = None
+        if "training_state" in f.attrs:
+            training_state = read_json_object(f.attrs, "training_state")
+        return ModelFile(
+            network=network,
+            metadata=metadata,
+            history=read_history(f),
+            optimizer_state=read_optimizer_state(f, network.params()),
+            training_state=training_state,
+        )
+
+
+def read_metadata(path: str | Path) -> dict[str, Any]:
+    """Only the ``metadata`` of a model file, after the same format and version checks."""
+    path = Path(path)
+    with _reading(path) as f:
+        return _check_root(f)
+
+
+def default_input_normalization(input_shape: Sequence[int]) -> str:
+    """How images must be prepared for the network, in words."""
+    return f"pixels / 255, ink = 1, background = 0, shape (N, {', '.join(map(str, input_shape))})"
+
+
+# -- saving ----------------------------------------------------------------
+def _root_attrs(
+    network: Network, metadata: Mapping[str, Any] | None, training_state: Any
+) -> dict[str, Any]:
+    full = _full_metadata(network, metadata)
+    name = full.get("name") if isinstance(full.get("name"), str) else "digitlab_model"
+    config = network.get_config()
+    attrs = {
+        "format": FORMAT_NAME.encode("ascii"),
+        "format_version": np.int64(FORMAT_VERSION),
+        "digitlab_version": __version__.encode("ascii"),
+        "backend": BACKEND.encode("ascii"),
+        "keras_version": KERAS_VERSION.encode("ascii"),
+        "model_config": json_bytes(keras_model_config(config, name), "model_config"),
+        "digitlab_config": json_bytes(config, "the network's config"),
+        "metadata": json_bytes(full, "metadata"),
+    }
+    if training_state is not None:
+        if not isinstance(training_state, Mapping):
+            raise ModelFileError("training_state must be a dict")
+        attrs["training_state"] = json_bytes(training_state, "training_state")
+    return attrs
+
+
+def _full_metadata(network: Network, metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The caller's metadata plus what every file records (these win, except that a
+    caller's ``input_normalization`` is kept)."""
+    given = to_plain(metadata if metadata is not None else {}, "metadata")
+    if not isinstance(given, dict):
+        raise ModelFileError("metadata must be a dict")
+    return {
+        **given,
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "digitlab_version": __version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "input_shape": list(network.input_shape),
+        "input_normalization": given.get(
+            "input_normalization", default_input_normalization(network.input_shape)
+        ),
+        "num_params": network.num_params,
+    }
+
+
+# -- loading ---------------------------------------------------------------
+@contextmanager
+def _reading(path: Path) -> Iterator[h5py.File]:
+    """The open file; any problem while it is read becomes one ModelFileError."""
+    if not path.exists():
+        raise ModelFileError(f"cannot load {path}: there is no such file")
+    if path.is_dir():
+        raise ModelFileError(f"cannot load {path}: it is a folder, not a model file")
+    try:
+        is_hdf5 = h5py.is_hdf5(path)
+    except OSError as exc:
+        raise ModelFileError(f"cannot load {path}: {os_reason(exc)}") from exc
+    if not is_hdf5:
+        raise ModelFileError(f"cannot load {path}: it is not an HDF5 file, as model files are")
+    try:
+        with h5py.File(path, "r", locking=False) as f:
+            yield f
+    except ModelFileError as exc:
+        raise ModelFileError(f"cannot load {path}: {exc}") from None
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError, MemoryError) as exc:
+        raise ModelFileError(
+            f"cannot load {path}: the file is damaged or incomplete ({exc})"
+        ) from exc
+
+
+def _check_root(f: h5py.File) -> dict[str, Any]:
+    """The metadata, once the file says it is a digitlab model this version can read."""
+    if "format" not in f.attrs:
+        keras = " (it looks like a Keras model, which digitlab cannot read)"
+        hint = keras if "model_config" in f.attrs and "digitlab_config" not in f.attrs else ""
+        raise ModelFileError(f"it is an HDF5 file but not a digitlab model{hint}")
+    name = read_text(f.attrs, "format")
+    if name != FORMAT_NAME:
+        raise ModelFileError(f"it is a {name!r} file, not a digitlab model")
+    version = f.attrs.get("format_version")
+    if not isinstance(version, int | np.integer) or isinstance(version, bool | np.bool_):
+        raise ModelFileError(f"its format_version {version!r} is not a whole number")
+    if version > FORMAT_VERSION:
+        raise ModelFileError(
+            f"it was written by a newer digitlab (format {version}); "
+            f"this version reads format {FORMAT_VERSION} — update digitlab"
+        )
+    if version < 1:
+        raise ModelFileError(f"its format_version {version} is not one digitlab has written")
+    return read_json_object(f.attrs, "metadata")

@@ -1,0 +1,138 @@
+"""One MNIST training run as the CLI and the app start it: data, model, trainer, test.
+
+``TrainingRun.prepare`` gathers everything (and fails early, in words, on bad data or
+a bad resume file); ``execute`` trains, then scores the best model on the test set and
+records that score in the saved file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from digitlab.core.data.mnist import MNIST, load_mnist, split_validation, to_network_input
+from digitlab.core.errors import ModelFileError
+from digitlab.core.files.model_file import ModelFile, load_model, save_model
+from digitlab.core.nn.architectures import lenet5
+from digitlab.core.train.evaluation import Evaluation, evaluate
+from digitlab.core.train.optimizers import optimizer_from_state
+from digitlab.core.train.trainer import Trainer
+from digitlab.core.train.types import Callback, TrainConfig, TrainResult
+
+
+@dataclass(frozen=True)
+class TrainingOutcome:
+    result: TrainResult
+    test: Evaluation | None  # the best model on the test set (None if nothing was saved)
+    out: Path
+
+    @property
+    def diverged(self) -> bool:
+        return self.result.stopped == "diverged"
+
+    @property
+    def message(self) -> str:
+        text = self.result.message
+        if self.test is not None:
+            text += f" Test accuracy {self.test.accuracy:.2%}; the model is in {self.out}."
+        return text
+
+
+class TrainingRun:
+    """Everything one run needs, ready to ``execute``."""
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        data: MNIST,
+        out: str | Path,
+        resume_from: ModelFile | None = None,
+    ) -> None:
+        self.config, self.data, self.out = config, data, Path(out)
+        self.resume_from = resume_from
+        self.train, self.validation = split_validation(data.train, config.validation_size)
+        self.trainer: Trainer | None = None
+
+    @classmethod
+    def prepare(
+        cls,
+        overrides: Mapping[str, Any],
+        data_dir: str | Path | None = None,
+        resume: str | Path | None = None,
+        out: str | Path = "model.h5",
+    ) -> TrainingRun:
+        """Settings are ``TrainConfig`` fields; on resume, those not overridden come
+        from the file, so the run continues exactly as it began."""
+        resume_from = load_model(resume) if resume is not None else None
+        base: dict[str, Any] = {}
+        if resume_from is not None:
+            state = resume_from.training_state
+            if not state or resume_from.optimizer_state is None:
+                raise ModelFileError(
+                    f"{resume} holds no training state to continue from; it was not saved "
+                    "by `digitlab train`"
+                )
+            base = dict(state.get("config", {}))
+        config = TrainConfig.from_dict({**base, **overrides})
+        return cls(config, load_mnist(data_dir), out, resume_from)
+
+    def describe(self) -> str:
+        c = self.config
+        start = (
+            f"Continuing {self.resume_from.metadata.get('name', 'the model')} after epoch "
+            f"{self.resume_from.training_state['epoch']}"
+            if self.resume_from
+            else "Training LeNet-5"
+        )
+        return (
+            f"{start} on {len(self.train):,} MNIST images ({len(self.validation):,} held out "
+            f"for validation): {c.optimizer} lr {c.lr:g} ({c.schedule}), batch {c.batch_size}, "
+            f"up to {c.epochs} epochs, early stopping after {c.patience}, augmentation "
+            f"{'on' if c.augment else 'off'}. The best model goes to {self.out}."
+        )
+
+    def make_trainer(self, callbacks: Sequence[Callback] = ()) -> Trainer:
+        r = self.resume_from
+        metadata = {
+            "name": self.out.stem,
+            "dataset": "MNIST",
+            "train_images": len(self.train),
+            "validation_images": len(self.validation),
+        }
+        return Trainer(
+            r.network if r else lenet5(self.config.seed),
+            (to_network_input(self.train.images), self.train.labels),
+            (to_network_input(self.validation.images), self.validation.labels),
+            self.config,
+            callbacks=callbacks,
+            snapshot_path=self.out,
+            metadata={**(r.metadata if r else {}), **metadata},
+            optimizer=optimizer_from_state(r.optimizer_state) if r else None,
+            history=r.history if r else None,
+            resume=r.training_state if r else None,
+        )
+
+    def execute(self, callbacks: Sequence[Callback] = ()) -> TrainingOutcome:
+        """Train, then score the best model on the test set and note it in the file."""
+        self.trainer = self.make_trainer(callbacks)
+        result = self.trainer.run()
+        test = self._record_test_score() if result.best_epoch else None
+        return TrainingOutcome(result, test, self.out)
+
+    def _record_test_score(self) -> Evaluation | None:
+        if not self.out.exists():
+            return None
+        saved = load_model(self.out)
+        test = self.data.test
+        score = evaluate(saved.network, to_network_input(test.images), test.labels)
+        save_model(
+            self.out,
+            saved.network,
+            metadata={**saved.metadata, "test_accuracy": score.accuracy, "test_loss": score.loss},
+            history=saved.history,
+            optimizer_state=saved.optimizer_state,
+            training_state=saved.training_state,
+        )
+        return score

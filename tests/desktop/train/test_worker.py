@@ -1,0 +1,145 @@
+"""TrainingWorker on its own thread: its signals, throttling, pause, stop and failures."""
+
+import os
+import threading
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
+
+import pytest
+from fake_mnist import write_fake_mnist
+from PySide6.QtCore import Qt
+
+from digitlab.core.errors import DatasetError
+from digitlab.core.train.types import BatchProgress, EpochResult
+from digitlab.desktop.common.background import describe_error, start_in_thread
+from digitlab.desktop.train import worker as training_worker
+from digitlab.desktop.train.worker import TrainingReport, TrainingRequest, TrainingWorker
+
+SMALL = {"epochs": 2, "batch_size": 32, "validation_size": 50, "augment": False}
+LONG = {**SMALL, "epochs": 200}  # far longer than any test waits: it must be stopped
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return write_fake_mnist(tmp_path / "mnist", 300, 100)
+
+
+@pytest.fixture
+def run_worker(qtbot, tmp_path, data_dir):
+    """``run_worker(overrides, signal=slot...)`` starts a worker on a thread, its slots
+    connected directly (they run on the worker thread, before ``done``). Every thread
+    is stopped and waited for at the end."""
+    started = []
+
+    def start(overrides, data=data_dir, **connections):
+        request = TrainingRequest(dict(overrides), tmp_path / "out" / "model.h5", data)
+        worker = TrainingWorker(request)
+        for name, slot in connections.items():
+            getattr(worker, name).connect(slot, Qt.ConnectionType.DirectConnection)
+        worker.finished_event = threading.Event()
+        worker.done.connect(worker.finished_event.set, Qt.ConnectionType.DirectConnection)
+        ended = threading.Event()
+        thread = start_in_thread(worker, "test-training")
+        thread.finished.connect(ended.set, Qt.ConnectionType.DirectConnection)
+        started.append((worker, ended))
+        return worker
+
+    yield start
+    for worker, ended in started:
+        worker.stop()
+        qtbot.waitUntil(ended.is_set, timeout=20_000)
+
+
+def wait_done(qtbot, worker):
+    qtbot.waitUntil(worker.finished_event.is_set, timeout=20_000)
+
+
+def test_a_run_reports_every_batch_loss_and_every_epoch(qtbot, run_worker):
+    batches, epochs, outcome = [], [], []
+    worker = run_worker(
+        SMALL,
+        batch_progress=lambda p, losses: batches.append((p, list(losses))),
+        epoch_finished=epochs.append,
+        finished=outcome.append,
+    )
+    wait_done(qtbot, worker)
+    per_epoch = -(-250 // 32)  # 300 images minus 50 for validation, in batches of 32
+    assert all(isinstance(p, BatchProgress) for p, _ in batches)
+    assert sum(len(losses) for _, losses in batches) == 2 * per_epoch  # none lost to throttling
+    last_of_each_epoch = [p.epoch for p, _ in batches if p.batch == p.batches]
+    assert last_of_each_epoch == [1, 2]
+    assert [e.epoch for e in epochs] == [1, 2] and isinstance(epochs[0], EpochResult)
+    (report,) = outcome
+    assert isinstance(report, TrainingReport)
+    assert report.result.stopped == "completed"
+    assert report.snapshot is not None and report.snapshot.is_file()
+    assert report.test_accuracy is not None
+
+
+def test_started_carries_the_description(qtbot, run_worker):
+    described = []
+    worker = run_worker(SMALL, started=described.append)
+    wait_done(qtbot, worker)
+    assert "Training LeNet-5 on 250 MNIST images" in described[0]
+
+
+def test_pause_holds_and_resume_continues(qtbot, run_worker):
+    seen = []
+    worker = run_worker(LONG, batch_progress=lambda p, losses: seen.append(len(losses)))
+    qtbot.waitUntil(lambda: bool(seen), timeout=20_000)
+    worker.pause()
+    qtbot.wait(300)  # the batch running when pause came ends, and its report arrives
+    held = sum(seen)
+    qtbot.wait(300)
+    assert sum(seen) == held  # no batch ran while paused
+    assert worker._run.trainer.paused
+    worker.resume()
+    qtbot.waitUntil(lambda: sum(seen) > held, timeout=20_000)
+
+
+def test_stop_ends_the_run_within_one_batch(qtbot, run_worker, monkeypatch):
+    monkeypatch.setattr(training_worker, "BATCH_SIGNAL_INTERVAL", 0.0)  # report every batch
+    seen, outcome = [], []
+    worker = run_worker(
+        LONG, batch_progress=lambda p, losses: seen.append(p), finished=outcome.append
+    )
+    qtbot.waitUntil(lambda: len(seen) >= 3, timeout=20_000)
+    done_when_asked = len(seen)
+    worker.stop()
+    wait_done(qtbot, worker)
+    assert len(seen) <= done_when_asked + 1  # at most the batch already running
+    assert outcome[0].result.stopped == "stopped"
+
+
+def test_stop_before_the_first_batch_trains_nothing(qtbot, run_worker):
+    outcome = []
+    worker = run_worker(SMALL, finished=outcome.append)
+    worker.stop()  # while MNIST is still being read
+    wait_done(qtbot, worker)
+    assert outcome[0].snapshot is None
+
+
+def test_missing_data_fails_with_the_reason(qtbot, run_worker, tmp_path):
+    failures, finished = [], []
+    worker = run_worker(
+        SMALL, data=tmp_path / "nowhere", failed=failures.append, finished=finished.append
+    )
+    wait_done(qtbot, worker)
+    assert finished == []
+    assert "nowhere" in failures[0] and "does not exist" in failures[0]
+
+
+def test_a_bad_setting_fails_in_words(qtbot, run_worker):
+    failures = []
+    worker = run_worker({**SMALL, "validation_size": 5000}, failed=failures.append)
+    wait_done(qtbot, worker)
+    assert failures[0].startswith("Validation size must be from 0 to 299")
+
+
+def test_errors_are_described_in_words():
+    assert describe_error(DatasetError("train.gz is truncated")) == "train.gz is truncated"
+    disk_full = OSError(28, "No space left on device", "/data/model.h5")
+    assert describe_error(disk_full) == (
+        "The system refused a file operation (/data/model.h5): No space left on device."
+    )
+    assert "KeyError" in describe_error(KeyError("conv1"))
