@@ -41,7 +41,7 @@ def keras_model_config(network_config: Mapping[str, Any], name: str) -> Config:
 def keras_layer(class_name: str, config: Mapping[str, Any]) -> Config:
     """One layer as Keras describes it: ``{"class_name": ..., "config": {...}}``."""
     convert = _CONVERTERS.get(class_name)
-    if convert is None:  # a layer type newer than this table: show it as digitlab has it
+    if convert is None:  # a layer class this table does not convert: show it as digitlab has it
         return {"class_name": class_name, "config": dict(config)}
     keras_class, settings = convert(config)
     common = {"name": config["name"], "trainable": True, "dtype": "float32"}

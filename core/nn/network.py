@@ -8,11 +8,12 @@ from typing import Any
 import numpy as np
 
 from digitlab.core.errors import ShapeError
-from digitlab.core.nn.layers import LAYER_TYPES, Layer, MaxPool2D, ReLU
+from digitlab.core.nn.layers import LAYER_TYPES, Layer
 from digitlab.core.nn.layers.base import Shape
 from digitlab.core.nn.losses import LOSSES, Loss, SoftmaxCrossEntropy, softmax
 from digitlab.core.nn.memory import keep_freed_memory
 from digitlab.core.nn.parallel import available_cores, shard_spans, sharded_train_step
+from digitlab.core.nn.plan import ExecutionPlan
 
 
 class Network:
@@ -23,6 +24,9 @@ class Network:
     fit its input is refused here, with both shapes named. Parameters are exposed
     under ``"<layer>.<key>"`` names (``conv1.kernel``), which optimizers, model files
     and the layer views all share.
+
+    ``plan`` is the order the training passes run the layers in (``ExecutionPlan``),
+    made once here; the sharded training step runs replicas of it.
     """
 
     def __init__(
@@ -41,12 +45,7 @@ class Network:
         rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         _assign_names(self.layers)
         self._build(rng)
-        self._order = _execution_order(self.layers)
-        # Position (in that order) of the first layer with weights: nothing below it
-        # needs a gradient.
-        self._first_trainable = next(
-            (i for i, layer in enumerate(self._order) if layer.params), len(self._order)
-        )
+        self.plan = ExecutionPlan.of(self.layers)
 
     def _build(self, rng: np.random.Generator) -> None:
         shape = self.input_shape
@@ -57,15 +56,11 @@ class Network:
     # -- computing --------------------------------------------------------
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
         """x (N, *input_shape) -> output (N, *output_shape), e.g. logits (N, 10)."""
-        x = self._check_input(x)
-        for layer in self._order:
-            x = layer.forward(x, training)
-        return x
+        return self.plan.forward(self._check_input(x), training)
 
     def backward(self, grad: np.ndarray) -> None:
         """Back-propagate dLoss/doutput, filling every layer's ``grads``."""
-        for i in range(len(self._order) - 1, self._first_trainable - 1, -1):
-            grad = self._order[i].backward(grad, input_grad=i > self._first_trainable)
+        self.plan.backward(grad)
 
     def train_step(
         self,
@@ -88,7 +83,7 @@ class Network:
             loss = self.loss.forward(output, targets)
             self.backward(self.loss.backward())
             return loss, output
-        return sharded_train_step(self, x, np.asarray(targets), shard_size, threads)
+        return sharded_train_step(self.plan, self.loss, x, np.asarray(targets), shard_size, threads)
 
     def predict_proba(self, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
         """Class probabilities (N, classes) in inference mode; caches nothing."""
@@ -202,23 +197,6 @@ class Network:
         if loss_name not in LOSSES:
             raise ValueError(f"unknown loss {loss_name!r}; known losses: {', '.join(LOSSES)}")
         return cls(layers, tuple(config["input_shape"]), LOSSES[loss_name](), rng)
-
-
-def _execution_order(layers: Sequence[Layer]) -> list[Layer]:
-    """The layers in the order ``forward`` runs them: each ReLU followed by a max-pool
-    is run after it instead.
-
-    The result is the same: ReLU never reorders values, so the max of the ReLUs is
-    the ReLU of the max, and the gradient reaches the same winning input (or is
-    zero where the max is not positive, either way). But the ReLU then touches a
-    quarter of the values for a 2x2 pool, and the pool reads the conv output as is.
-    ``activations`` still runs the declared order, so every layer shows its own output.
-    """
-    order = list(layers)
-    for i in range(len(order) - 1):
-        if type(order[i]) is ReLU and type(order[i + 1]) is MaxPool2D:
-            order[i], order[i + 1] = order[i + 1], order[i]
-    return order
 
 
 def _assign_names(layers: Iterable[Layer]) -> None:

@@ -9,13 +9,15 @@ The result equals the full-batch step up to float rounding: each shard's loss is
 mean over its n_s samples, so the batch loss and every gradient are the shard
 values weighted by n_s / N and added up, always in shard order, so a seed still
 gives the same result whatever thread finished first.
+
+A step needs only the network's ``ExecutionPlan`` and its loss, which ``Network``
+passes in: this module never imports the network (that would be a cycle).
 """
 
 from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -23,8 +25,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from digitlab.core.nn.layers import Layer
-    from digitlab.core.nn.network import Network
+    from digitlab.core.nn.losses import Loss
+    from digitlab.core.nn.plan import ExecutionPlan
 
 _pools: dict[int, ThreadPoolExecutor] = {}
 
@@ -59,39 +61,40 @@ class _Shard:
     caches and gradients, so shards never see each other's state.
     """
 
-    def __init__(self, network: Network) -> None:
-        self.layers = {id(layer): layer.replica() for layer in network.layers}
-        self.order = [self.layers[id(layer)] for layer in network._order]
-        self.first_trainable = network._first_trainable
-        self.loss = copy.copy(network.loss)
+    def __init__(self, plan: ExecutionPlan, loss: Loss) -> None:
+        self.plan = plan.replica()
+        self.loss = copy.copy(loss)
 
     def run(self, x: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
-        for layer in self.order:
-            x = layer.forward(x, training=True)
+        x = self.plan.forward(x, training=True)
         loss = self.loss.forward(x, targets)
-        grad = self.loss.backward()
-        for i in range(len(self.order) - 1, self.first_trainable - 1, -1):
-            grad = self.order[i].backward(grad, input_grad=i > self.first_trainable)
+        self.plan.backward(self.loss.backward())
         return loss, x
 
 
 def sharded_train_step(
-    network: Network, x: np.ndarray, targets: np.ndarray, shard_size: int, threads: int
+    plan: ExecutionPlan,
+    loss: Loss,
+    x: np.ndarray,
+    targets: np.ndarray,
+    shard_size: int,
+    threads: int,
 ) -> tuple[float, np.ndarray]:
-    """Forward, loss and backward over ``x`` in shards; fills the network's ``grads``."""
+    """Forward, ``loss`` and backward over ``x`` in shards, each on a replica of
+    ``plan``; fills the ``grads`` of the plan's own layers. Returns (loss, output)."""
     n = len(x)
     spans = shard_spans(n, shard_size, threads)
     # Made here, in shard order, so any random streams do not depend on threads.
-    shards = [_Shard(network) for _ in spans]
+    shards = [_Shard(plan, loss) for _ in spans]
     jobs = [(shard, x[a:b], targets[a:b]) for shard, (a, b) in zip(shards, spans, strict=True)]
     if threads > 1 and len(jobs) > 1:
         results = list(_pool(threads).map(lambda job: job[0].run(job[1], job[2]), jobs))
     else:
         results = [shard.run(xs, ts) for shard, xs, ts in jobs]
     weights = [(b - a) / n for a, b in spans]
-    _combine_grads(network.layers, shards, weights)
-    loss = float(sum(w * loss for w, (loss, _) in zip(weights, results, strict=True)))
-    return loss, np.concatenate([out for _, out in results])
+    _combine_grads(plan, shards, weights)
+    total = float(sum(w * value for w, (value, _) in zip(weights, results, strict=True)))
+    return total, np.concatenate([out for _, out in results])
 
 
 #: Below this many samples a shard's arrays are too small for a thread to pay off.
@@ -106,11 +109,12 @@ def shard_spans(n: int, shard_size: int, threads: int) -> list[tuple[int, int]]:
     return list(pairwise(bounds))
 
 
-def _combine_grads(layers: Sequence[Layer], shards: list[_Shard], weights: list[float]) -> None:
-    for layer in layers:
+def _combine_grads(plan: ExecutionPlan, shards: list[_Shard], weights: list[float]) -> None:
+    """Each layer's gradient: its shard copies' gradients weighted and added in shard order."""
+    for i, layer in enumerate(plan.layers):
         if not layer.params:
             continue
-        copies = [shard.layers[id(layer)] for shard in shards]
+        copies = [shard.plan.layers[i] for shard in shards]
         layer.grads = {
             key: sum(w * c.grads[key] for w, c in zip(weights, copies, strict=True))
             for key in layer.params

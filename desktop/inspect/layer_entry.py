@@ -1,4 +1,8 @@
-"""One row of the layer view: a layer's header, its output and (for conv) its kernels."""
+"""One row of the layer view: a layer's header, its output and (for conv) its kernels.
+
+What to show comes from what the layer says about itself (``kind``, ``image_weights``,
+``only_reshapes``); how to show it is decided here.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QImage, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from digitlab.core.nn.layers import Conv2D, Layer
+from digitlab.core.nn.layers import Layer
 from digitlab.desktop.common.image_utils import (
     ColorMap,
     colour_map,
@@ -117,8 +121,8 @@ class Card(QFrame):
 
 
 class LayerEntry(Card):
-    """A layer: "conv1 · Conv2D · 6x28x28", its output for one image, and for a conv
-    layer its kernels (hidden until asked for).
+    """A layer: "conv1 · Convolution · 6x28x28", its output for one image, and when its
+    weights are images (a conv layer's kernels) those (hidden until asked for).
 
     ``nonnegative`` says the layer's outputs are never negative (after a ReLU), which
     picks a sequential colour map; signed outputs get a diverging one centred at zero.
@@ -129,32 +133,34 @@ class LayerEntry(Card):
         self.name = layer.name
         self.output_shape = tuple(layer.output_shape)
         self.legend = ColorBar(centred=not nonnegative)
-        detail = f"· {type(layer).__name__} · {shape_text(self.output_shape)}"
+        detail = f"· {layer.kind} · {shape_text(self.output_shape)}"
         self.header(layer.name, detail, self.legend)
         self.setToolTip(f"{layer!r}\n{layer.num_params:,} parameters")
         self.content = self._make_content(layer, centred=not nonnegative)
         self.body.addWidget(self.content)
         self.kernels: MapGrid | None = None
         self.kernel_legend: ColorBar | None = None
-        if isinstance(layer, Conv2D):
-            self._add_kernels(layer.params["kernel"])
+        if layer.image_weights is not None:
+            self._add_kernels(layer.params[layer.image_weights])
 
     def _make_content(self, layer: Layer, centred: bool) -> MapGrid | UnitStrip:
         if len(self.output_shape) == 3:
             c, h, w = self.output_shape
             return MapGrid(c, (h, w), lambda i: f"{self.name} · channel {i}", centred=centred)
         count = int(np.prod(self.output_shape))
-        source = layer.input_shape if len(self.output_shape) == 1 else None
+        # Units of a reshaped image are pixels of it: name their channel, row and column.
+        source = layer.input_shape if layer.only_reshapes else None
         return UnitStrip(count, lambda i: self._describe_unit(i, source), centred=centred)
 
     def _describe_unit(self, index: int, source: tuple[int, ...] | None) -> str:
         text = f"{self.name} · unit {index}"
-        if source is not None and len(source) == 3:  # a flattened (C, H, W) image
+        if source is not None and len(source) == 3:  # unit i is pixel i of (C, H, W)
             c, y, x = np.unravel_index(index, source)
             text += f" (channel {c}, row {y}, column {x})"
         return text
 
     def _add_kernels(self, kernel: np.ndarray) -> None:
+        """kernel: (F, C, kh, kw), shown as F x C small images."""
         f, c, kh, kw = kernel.shape
         self.kernel_legend = ColorBar(centred=True)
         self.kernel_legend.set_range(*value_range(kernel, centred=True))

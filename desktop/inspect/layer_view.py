@@ -16,24 +16,19 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from digitlab.core.errors import ShapeError
-from digitlab.core.nn.layers import AvgPool2D, Dropout, Flatten, Layer, MaxPool2D, ReLU, Sigmoid
+from digitlab.core.nn.layers import Layer
 from digitlab.core.nn.network import Network
 from digitlab.desktop.inspect.layer_entry import LayerEntry, SoftmaxEntry
 
-# Layers that pass on the sign of their input: after a ReLU their output is >= 0 too.
-_SIGN_PRESERVING = (MaxPool2D, AvgPool2D, Flatten, Dropout)
-
 
 def nonnegative_outputs(layers: Sequence[Layer]) -> list[bool]:
-    """For each layer, whether its output can never be negative (the input images,
-    in [0, 1], count as non-negative). Decided from the architecture, so a layer keeps
-    its colour map from one drawing to the next."""
+    """For each layer, whether its output can never be negative, from what each layer
+    says of its sign (``Layer.output_sign``); the input images, in [0, 1], count as
+    non-negative. Decided from the architecture, so a layer keeps its colour map from
+    one drawing to the next."""
     result, nonnegative = [], True
     for layer in layers:
-        if isinstance(layer, ReLU | Sigmoid):
-            nonnegative = True
-        elif not isinstance(layer, _SIGN_PRESERVING):
-            nonnegative = False  # Conv2D, Dense, Tanh and anything unknown: signed
+        nonnegative = layer.output_sign.nonnegative_after(nonnegative)
         result.append(nonnegative)
     return result
 
@@ -124,7 +119,8 @@ class LayerView(QWidget):
             self._softmax.show_values(None)
 
     def show_kernels(self, visible: bool) -> None:
-        """Show or hide the kernels of the conv layers under their feature maps."""
+        """Show or hide, under their outputs, the weights of the layers whose weights
+        are images (``Layer.image_weights``: a conv layer's kernels)."""
         self._kernels_visible = visible
         for entry in self._entries:
             entry.set_kernels_visible(visible)

@@ -1,19 +1,20 @@
-"""The layers a network is built from, and the table that rebuilds them from config."""
+"""The layers a network is built from, and the table that rebuilds them from config.
 
-from digitlab.core.nn.layers.activations import ReLU, Sigmoid, Tanh
-from digitlab.core.nn.layers.base import Layer
+Importing this package defines, and so registers, every built-in layer class:
+``LAYER_TYPES`` lists them, then any layer class defined later.
+"""
+
+# isort: off
+# In the order a network meets them, which is the order LAYER_TYPES (and so every
+# "digitlab knows ..." message) lists them in.
+from digitlab.core.nn.layers.base import LAYER_TYPES, Layer, OutputSign, forget_layer_type
 from digitlab.core.nn.layers.conv import Conv2D
-from digitlab.core.nn.layers.dense import Dense
-from digitlab.core.nn.layers.dropout import Dropout
-from digitlab.core.nn.layers.flatten import Flatten
 from digitlab.core.nn.layers.pool import AvgPool2D, MaxPool2D
-
-#: Class name -> class. Model files name layers by these keys and nothing else is
-#: ever looked up, so a file cannot make us construct arbitrary objects.
-LAYER_TYPES: dict[str, type[Layer]] = {
-    cls.__name__: cls
-    for cls in (Conv2D, MaxPool2D, AvgPool2D, Flatten, Dense, ReLU, Sigmoid, Tanh, Dropout)
-}
+from digitlab.core.nn.layers.flatten import Flatten
+from digitlab.core.nn.layers.dense import Dense
+from digitlab.core.nn.layers.activations import ReLU, Sigmoid, Tanh
+from digitlab.core.nn.layers.dropout import Dropout
+# isort: on
 
 __all__ = [
     "LAYER_TYPES",
@@ -24,7 +25,9 @@ __all__ = [
     "Flatten",
     "Layer",
     "MaxPool2D",
+    "OutputSign",
     "ReLU",
     "Sigmoid",
     "Tanh",
+    "forget_layer_type",
 ]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitlab.core.nn.layers.base import Layer
+from digitlab.core.nn.layers.base import Layer, OutputSign
 
 
-class _Activation(Layer):
+class _Activation(Layer, abstract=True):
     """Caches its output in training: every derivative here is cheap to get from it."""
 
     def __init__(self, name: str | None = None) -> None:
@@ -33,6 +33,11 @@ class ReLU(_Activation):
     """max(x, 0). Its gradient passes where the output is positive (0 at x = 0)."""
 
     name_prefix = "relu"
+    kind = "ReLU"
+    output_sign = OutputSign.NON_NEGATIVE
+    # max(x, 0) is non-decreasing and exact, so max-pooling its output equals
+    # max-pooling first: the network runs it after the pool, on fewer values.
+    commutes_with_max_pool = True
 
     def _apply(self, x: np.ndarray) -> np.ndarray:
         return np.maximum(x, 0)
@@ -45,6 +50,8 @@ class Sigmoid(_Activation):
     """1 / (1 + exp(-x)), computed without overflow for large |x|; s' = s (1 - s)."""
 
     name_prefix = "sigmoid"
+    kind = "Sigmoid"
+    output_sign = OutputSign.NON_NEGATIVE  # in (0, 1)
 
     def _apply(self, x: np.ndarray) -> np.ndarray:
         # exp of a non-positive number never overflows: use e^x/(1+e^x) for x < 0.
@@ -59,6 +66,8 @@ class Tanh(_Activation):
     """tanh(x); tanh' = 1 - tanh^2."""
 
     name_prefix = "tanh"
+    kind = "Tanh"
+    output_sign = OutputSign.FOLLOWS_INPUT  # tanh keeps the sign of x
 
     def _apply(self, x: np.ndarray) -> np.ndarray:
         return np.tanh(x)

@@ -10,11 +10,19 @@ creates its parameters and fixes its output shape. After that:
 
 Parameters live in ``self.params`` under Keras's names (``kernel``, ``bias``);
 the network prefixes them with the layer's name (``conv1.kernel``).
+
+A layer also says what it is, in class attributes (``kind``, ``output_sign``,
+``image_weights``, ...), so that views and the network ask it instead of testing
+its class. And every concrete layer class registers itself, by class name, in
+``LAYER_TYPES`` when it is defined: the table model files are rebuilt from.
 """
 
 from __future__ import annotations
 
 import copy
+import enum
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -24,11 +32,70 @@ from digitlab.core.errors import ShapeError
 Shape = tuple[int, ...]
 
 
+class OutputSign(enum.Enum):
+    """The sign of a layer's output, given the sign of its input."""
+
+    #: Never negative, whatever the input (ReLU, Sigmoid).
+    NON_NEGATIVE = "non-negative"
+    #: Never negative where the input is never negative, and may be negative otherwise:
+    #: the layer moves, keeps, averages or positively scales values, or keeps their sign
+    #: (pooling, Flatten, Dropout, Tanh).
+    FOLLOWS_INPUT = "follows input"
+    #: May be negative even for a non-negative input (Conv2D and Dense: signed weights).
+    SIGNED = "signed"
+
+    def nonnegative_after(self, input_nonnegative: bool) -> bool:
+        """Whether the output can never be negative, given whether the input can."""
+        if self is OutputSign.FOLLOWS_INPUT:
+            return input_nonnegative
+        return self is OutputSign.NON_NEGATIVE
+
+
+_REGISTRY: dict[str, type[Layer]] = {}
+
+#: Class name -> class, for every concrete layer class defined so far (read-only).
+#: Model files name layers by these keys and nothing else is ever looked up, so a
+#: file cannot make us construct arbitrary objects.
+LAYER_TYPES: Mapping[str, type[Layer]] = MappingProxyType(_REGISTRY)
+
+
 class Layer:
-    """Base class: parameters, gradients, shape inference and config."""
+    """Base class: parameters, gradients, shape inference, config and self-description.
+
+    A subclass registers itself in ``LAYER_TYPES`` under its class name when it is
+    defined; a base class that is never built itself says so with
+    ``class _Pool2D(Layer, abstract=True)``.
+    """
 
     #: Prefix for automatic names (``conv`` gives ``conv1``, ``conv2``, ...).
     name_prefix: ClassVar[str] = "layer"
+
+    # -- what the layer is (class attributes; views read them, core draws nothing) --
+    #: What the layer does, in a word or two for people ("Convolution", "Max pooling").
+    #: A class that does not set it gets its class name.
+    kind: ClassVar[str] = "Layer"
+    #: The sign of the output given the input's. SIGNED, the default, is always true.
+    output_sign: ClassVar[OutputSign] = OutputSign.SIGNED
+    #: Key of a parameter shaped (filters, channels, kh, kw) whose (kh, kw) slices are
+    #: small images worth looking at, as a conv's kernels are; None when none is.
+    image_weights: ClassVar[str | None] = None
+    #: True when the output is the input's values in the same row-major order, only
+    #: shaped differently (Flatten): output unit i is input value i.
+    only_reshapes: ClassVar[bool] = False
+    #: True for an element-wise, non-decreasing function that float arithmetic keeps
+    #: exact (ReLU), so that running it after a max-pool instead of before gives the
+    #: same values and gradients. A subclass that changes the function must reset it.
+    commutes_with_max_pool: ClassVar[bool] = False
+    #: True for a layer that keeps the largest value of each window (MaxPool2D): the
+    #: one a ``commutes_with_max_pool`` layer may be moved past.
+    keeps_window_max: ClassVar[bool] = False
+
+    def __init_subclass__(cls, abstract: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kind" not in cls.__dict__:
+            cls.kind = cls.__name__
+        if not abstract:
+            _register(cls)
 
     def __init__(self, name: str | None = None) -> None:
         if name is not None and (not name or "/" in name or "." in name):
@@ -116,6 +183,33 @@ class Layer:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+
+def _register(cls: type[Layer]) -> None:
+    """Add ``cls`` to LAYER_TYPES; a second class with the same name is an error, since
+    files could not tell them apart. The same class defined again (a module reloaded)
+    replaces the first."""
+    name = cls.__name__
+    known = _REGISTRY.get(name)
+    if known is not None and _where(known) != _where(cls):
+        raise TypeError(
+            f"a layer class named {name!r} already exists ({_where(known)}); model files "
+            f"name layers by class name, so {_where(cls)} needs another name"
+        )
+    _REGISTRY[name] = cls
+
+
+def forget_layer_type(cls: type[Layer]) -> None:
+    """Remove ``cls`` from LAYER_TYPES, for a class defined only for a while (in a test).
+
+    Does nothing when ``cls`` is not the registered class of its name.
+    """
+    if _REGISTRY.get(cls.__name__) is cls:
+        del _REGISTRY[cls.__name__]
+
+
+def _where(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def as_pair(value: int | tuple[int, int] | list[int], what: str) -> tuple[int, int]:

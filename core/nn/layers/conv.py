@@ -19,6 +19,8 @@ class Conv2D(Layer):
     """
 
     name_prefix = "conv"
+    kind = "Convolution"
+    image_weights = "kernel"  # (filters, C, kh, kw): each slice a small image
 
     def __init__(
         self,

@@ -16,6 +16,7 @@ class Dense(Layer):
     """
 
     name_prefix = "dense"
+    kind = "Fully connected"
 
     def __init__(self, units: int, kernel_init: str = "he_normal", name: str | None = None) -> None:
         super().__init__(name)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from digitlab.core.nn.layers.base import Layer
+from digitlab.core.nn.layers.base import Layer, OutputSign
 
 
 class Dropout(Layer):
@@ -15,6 +15,8 @@ class Dropout(Layer):
     """
 
     name_prefix = "dropout"
+    kind = "Dropout"
+    output_sign = OutputSign.FOLLOWS_INPUT  # zeroes values or scales them by 1/(1-rate) > 0
 
     def __init__(self, rate: float = 0.5, name: str | None = None) -> None:
         super().__init__(name)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitlab.core.nn.layers.base import Layer, Shape
+from digitlab.core.nn.layers.base import Layer, OutputSign, Shape
 
 
 class Flatten(Layer):
     """x (N, *dims) -> (N, prod(dims)), in row-major (C, H, W) order."""
 
     name_prefix = "flatten"
+    kind = "Flatten"
+    output_sign = OutputSign.FOLLOWS_INPUT
+    only_reshapes = True
 
     def __init__(self, name: str | None = None) -> None:
         super().__init__(name)

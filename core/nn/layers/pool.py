@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from digitlab.core.nn.layers.base import Layer, Shape, as_pair
+from digitlab.core.nn.layers.base import Layer, OutputSign, Shape, as_pair
 from digitlab.core.nn.layers.windows import WindowGeometry
 
 
-class _Pool2D(Layer):
+class _Pool2D(Layer, abstract=True):
     """Shared shape logic: x (N, C, H, W) -> (N, C, H_out, W_out), no parameters.
 
     ``stride`` (one value for both axes) defaults to the window size for a square window
@@ -19,6 +19,7 @@ class _Pool2D(Layer):
     """
 
     name_prefix = "pool"
+    output_sign = OutputSign.FOLLOWS_INPUT  # a window's largest value, or its mean
 
     def __init__(
         self,
@@ -71,6 +72,9 @@ class MaxPool2D(_Pool2D):
     several values tie for largest, to the first of them in row-major order, so the
     gradient is routed exactly once (as PyTorch and Keras do)."""
 
+    kind = "Max pooling"
+    keeps_window_max = True
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._winner: np.ndarray | None = None
@@ -106,6 +110,8 @@ def _first_max_mask(windows: np.ndarray, best: np.ndarray) -> np.ndarray:
 
 class AvgPool2D(_Pool2D):
     """The mean of each window; each input gets 1/(kh*kw) of its window's gradient."""
+
+    kind = "Average pooling"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

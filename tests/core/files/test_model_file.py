@@ -133,6 +133,19 @@ def test_every_layer_type_round_trips(tmp_path):
     assert_array_equal(loaded.predict_proba(x), network.predict_proba(x))
 
 
+def test_a_layer_class_defined_elsewhere_round_trips(tmp_path, absolute_layer):
+    # A registered class is all a file needs: nothing in core/files knows it by name
+    network = Network([Conv2D(2, 3, name="conv"), absolute_layer(), Flatten(), Dense(3)], (1, 6, 6))
+    save_model(tmp_path / "m.h5", network)
+    loaded = load_model(tmp_path / "m.h5").network
+    assert type(loaded.layers[1]) is absolute_layer
+    with h5py.File(tmp_path / "m.h5", "r") as f:  # the Keras view shows it as it is
+        keras = json.loads(f.attrs["model_config"])
+    assert keras["config"]["layers"][2] == {"class_name": "Absolute", "config": {"name": "abs1"}}
+    x = images(3, (1, 6, 6))
+    assert_array_equal(loaded.predict_proba(x), network.predict_proba(x))
+
+
 def test_lenet5_round_trips_with_everything(lenet_file):
     path, network, optimizer = lenet_file
     model = load_model(path)

@@ -10,11 +10,20 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint
 from PySide6.QtGui import QColor, QHelpEvent, QPalette
-from PySide6.QtWidgets import QApplication, QToolTip, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QToolTip, QWidget
 
 from digitlab.core.errors import ShapeError
 from digitlab.core.nn.architectures import lenet5
-from digitlab.core.nn.layers import AvgPool2D, Conv2D, Dense, Dropout, Flatten, Sigmoid, Tanh
+from digitlab.core.nn.layers import (
+    AvgPool2D,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    MaxPool2D,
+    Sigmoid,
+    Tanh,
+)
 from digitlab.core.nn.network import Network
 from digitlab.desktop.common.image_utils import (
     DIVERGING_DARK,
@@ -100,12 +109,10 @@ def test_odd_network_has_one_entry_per_layer(qtbot) -> None:
     ]
 
 
-def test_headers_name_type_and_shape(view: LayerView) -> None:
-    from PySide6.QtWidgets import QLabel
-
+def test_headers_name_kind_and_shape(view: LayerView) -> None:
     texts = [label.text() for label in view.entries()[0].findChildren(QLabel)]
     assert "conv1" in texts
-    assert "· Conv2D · 6\u00d728\u00d728" in texts
+    assert "· Convolution · 6\u00d728\u00d728" in texts
 
 
 def test_set_network_again_rebuilds_the_entries(view: LayerView, image) -> None:
@@ -129,6 +136,42 @@ def test_sign_of_outputs_picks_the_colour_scale() -> None:
         False,
         False,
     ]
+
+
+def test_a_layer_class_defined_elsewhere_is_shown_as_it_describes_itself(
+    qtbot, absolute_layer, image
+) -> None:
+    # Given a network with a layer class that core and desktop do not know
+    layers = [Conv2D(3, 3, name="conv"), absolute_layer(name="abs"), MaxPool2D(2, name="pool")]
+    network = Network([*layers, Flatten(name="flat"), Dense(4, name="dense")], (1, 28, 28), rng=0)
+    view = LayerView()
+    qtbot.addWidget(view)
+    # When the view shows it
+    view.set_network(network)
+    view.show_activations(*run(network, image))
+    entries = {entry.name: entry for entry in view.entries()}
+    # Then its entry says its kind, and its non-negative output gets a scale from zero,
+    # as does the max-pool after it
+    texts = [label.text() for label in entries["abs"].findChildren(QLabel)]
+    assert "· Absolute value · 3\u00d726\u00d726" in texts
+    assert nonnegative_outputs(network.layers) == [False, True, True, True, False]
+    assert entries["abs"].legend.range[0] == 0.0 and not entries["abs"].legend.centred
+    assert entries["abs"].kernels is None and entries["abs"].content.has_values
+
+
+def test_kernels_come_from_what_a_layer_says_not_from_its_class(
+    qtbot, forget_new_layer_types
+) -> None:
+    class HiddenKernels(Conv2D):  # a convolution whose kernels are not worth showing
+        image_weights = None
+
+    view = LayerView()
+    qtbot.addWidget(view)
+    view.set_network(Network([HiddenKernels(2, 3), Conv2D(2, 3)], (1, 8, 8), rng=0))
+    view.show_kernels(True)
+    hidden, shown = view.entries()
+    assert hidden.kernels is None and shown.kernels is not None
+    assert hidden.findChildren(QLabel)[1].text().startswith("· HiddenKernels · ")
 
 
 # -- showing and clearing -------------------------------------------------------
