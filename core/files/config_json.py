@@ -1,8 +1,9 @@
 """The JSON inside model files: what may be written, and rebuilding a network from it.
 
 Text attributes of model.h5 hold strict JSON (no NaN or Infinity) in ASCII, so any
-JSON parser reads them. Loading builds layers only from ``digitlab.core.nn.layers.LAYER_TYPES``
-and losses only from ``core.nn.losses.LOSSES``: a file names classes, it never chooses code.
+JSON parser reads them. Loading builds layers only from the registered layer classes,
+``digitlab.core.nn.layers.LAYER_TYPES``, and losses only from
+``digitlab.core.nn.losses.LOSSES``: a file names classes, it never chooses code.
 
 Problems raise ModelFileError with a reason phrased to follow "cannot load X: ...";
 ``digitlab.core.files.model_file`` adds the file name.

@@ -3,7 +3,8 @@
 It holds what ``Optimizer.state_dict()`` returns: the class and config and the
 iteration count as attributes, and each slot array of parameter ``conv1.kernel`` at
 ``optimizer_weights/<slot>/conv1/kernel``. Reading checks every array against the
-network and lets ``core.train.optimizers`` rebuild the optimizer before returning the state.
+network and lets ``digitlab.core.train.optimizers`` rebuild the optimizer before
+returning the state.
 """
 
 from __future__ import annotations

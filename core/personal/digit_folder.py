@@ -2,8 +2,8 @@
 
 ``digitlab finetune --images DIR`` and the "My digits" import read them; the export
 writes them. Pictures are prepared exactly as ``digitlab predict`` prepares them
-(``core.recognise.image_io.load_image`` then ``core.recognise.preprocess``), so any size, format and
-polarity will do.
+(``digitlab.core.recognise.image_io.load_image`` then
+``digitlab.core.recognise.preprocess``), so any size, format and polarity will do.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The HDF5 file that holds "my digits": its columns, written atomically, read checked.
 
-docs/my-digits-format.md describes the layout. ``core.personal.my_digits`` turns the columns
-into samples; this module knows only the file.
+docs/my-digits-format.md describes the layout. ``digitlab.core.personal.my_digits``
+turns the columns into samples; this module knows only the file.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Keeping a drawing writes it to disk at once (``MyDigitsStore.add``, ~13 ms), in the
 GUI thread: it is small, and the person should never wonder whether it was kept.
-A damaged collection file is set aside by ``core.personal.my_digits.open_store`` and reported
-here; one that cannot be opened at all (a newer digitlab's, or unreadable) is left
-alone and the commands say why they cannot work.
+A damaged collection file is set aside by
+``digitlab.core.personal.my_digits.open_store`` and reported here; one that cannot be
+opened at all (a newer digitlab's, or unreadable) is left alone and the commands say
+why they cannot work.
 """
 
 from __future__ import annotations

@@ -1,9 +1,13 @@
 """The model the window works on, where it lives on disk, and the recent-models list.
 
-``ModelDocument`` is the single owner of the current ``ModelFile``: opening, saving and
-(in later features) training or fine-tuning all go through ``set_model``, and widgets
-follow its signals. Loading and saving themselves are ``core.files.model_file``'s; a failure
-raises before anything here changes, so the loaded model stays loaded.
+``ModelDocument`` is the single owner of the current ``ModelFile``, and widgets follow
+its signals. Every model that becomes current goes through ``set_model``: one opened
+(``open``: at start, from the File menu or the recent models), the untrained LeNet-5
+used when no trained model is found at start, a Train tab run once it is saved, and a
+model taught on "my digits" once it is saved (the My digits tab opens that file).
+``save`` keeps the model and moves its home.
+Loading and saving themselves are ``digitlab.core.files.model_file``'s; a failure raises
+before anything here changes, so the loaded model stays loaded.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""core/download.py against a local HTTP server on 127.0.0.1: never the internet."""
+"""core/data/download.py against a local HTTP server on 127.0.0.1: never the internet."""
 
 from __future__ import annotations
 

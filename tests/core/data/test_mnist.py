@@ -1,4 +1,4 @@
-"""core/mnist.py: reading IDX files, finding and loading MNIST, splitting, scaling."""
+"""core/data/mnist.py: reading IDX files, finding and loading MNIST, splitting, scaling."""
 
 from __future__ import annotations
 
