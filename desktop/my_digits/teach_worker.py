@@ -139,11 +139,17 @@ class _SignalRelay(Callback):
 
     def __init__(self, worker: TeachWorker) -> None:
         self.worker = worker
-        self._last_signal = 0.0
+        # None until the first report, which always goes: the monotonic clock counts from
+        # an arbitrary point (boot, on Linux), so no start value can stand for "long ago".
+        self._last_signal: float | None = None
 
     def on_batch_end(self, progress: BatchProgress) -> None:
         now = time.monotonic()
-        if now - self._last_signal >= BATCH_SIGNAL_INTERVAL or progress.batch == progress.batches:
+        if (
+            self._last_signal is None
+            or now - self._last_signal >= BATCH_SIGNAL_INTERVAL
+            or progress.batch == progress.batches
+        ):
             self._last_signal = now
             self.worker.progress.emit(progress)
 

@@ -159,7 +159,9 @@ class _SignalRelay(Callback):
     def __init__(self, worker: TrainingWorker) -> None:
         self.worker = worker
         self._losses: list[float] = []
-        self._last_signal = 0.0
+        # None until the first report, which always goes: the monotonic clock counts from
+        # an arbitrary point (boot, on Linux), so no start value can stand for "long ago".
+        self._last_signal: float | None = None
 
     def on_batch_end(self, progress: BatchProgress) -> None:
         self._losses.append(progress.loss)
@@ -167,7 +169,8 @@ class _SignalRelay(Callback):
         # The last batch of an epoch always goes, and so does the one before a pause
         # or stop, so the progress shown is never stale while the run waits.
         if (
-            now - self._last_signal >= BATCH_SIGNAL_INTERVAL
+            self._last_signal is None
+            or now - self._last_signal >= BATCH_SIGNAL_INTERVAL
             or progress.batch == progress.batches
             or self.worker._control_pending()
         ):

@@ -2,6 +2,7 @@
 
 import os
 import threading
+from types import SimpleNamespace
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
@@ -95,6 +96,26 @@ def test_pause_holds_and_resume_continues(qtbot, run_worker):
     assert worker._run.trainer.paused
     worker.resume()
     qtbot.waitUntil(lambda: sum(seen) > held, timeout=20_000)
+
+
+@pytest.mark.parametrize("seconds_since_boot", [5.0, 1e6])
+def test_progress_is_throttled_and_the_first_batch_always_goes(
+    qtbot, run_worker, monkeypatch, seconds_since_boot
+):
+    # A clock that stands still: only the first report and each epoch's last may go,
+    # whatever the clock reads (a machine booted seconds ago included).
+    clock = SimpleNamespace(monotonic=lambda: seconds_since_boot)
+    monkeypatch.setattr(training_worker, "time", clock)
+    monkeypatch.setattr(training_worker, "BATCH_SIGNAL_INTERVAL", 3600.0)
+    batches = []
+    worker = run_worker(SMALL, batch_progress=lambda p, losses: batches.append((p, len(losses))))
+    wait_done(qtbot, worker)
+    per_epoch = -(-250 // 32)
+    assert [(p.epoch, p.batch, n) for p, n in batches] == [
+        (1, 1, 1),
+        (1, per_epoch, per_epoch - 1),
+        (2, per_epoch, per_epoch),
+    ]
 
 
 def test_stop_ends_the_run_within_one_batch(qtbot, run_worker, monkeypatch):
