@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from digitlab.core.train.save_best import SaveBestModel
 from digitlab.core.train.types import BatchProgress, Callback, EpochResult
+
+if TYPE_CHECKING:  # only a type here: the model file code (h5py) loads when a run needs it
+    from digitlab.core.train.save_best import SaveBestModel
 
 BAR_WIDTH = 24
 REDRAW_SECONDS = 0.1  # ten redraws a second look live and cost nothing
