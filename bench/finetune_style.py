@@ -28,7 +28,7 @@ from styles import HARD_STYLE, style_samples
 
 from digitlab.core.data.mnist import load_mnist
 from digitlab.core.files.model_file import load_model
-from digitlab.core.personal.teach import FinetuneConfig, finetune
+from digitlab.core.personal.teach import FinetuneConfig, Finetuning
 from digitlab.core.train.evaluation import evaluate
 from digitlab.resources import bundled_model_path
 
@@ -52,7 +52,7 @@ def one_seed(model, mnist, names, args, config: FinetuneConfig) -> dict:
     x, labels, _ = style_samples(names, args.per_class, seed=1000 + config.seed)
     test_x, test_labels, _ = style_samples(names, args.test_per_class, seed=5000 + config.seed)
     start = time.perf_counter()
-    result = finetune(model, x, labels, mnist=mnist, config=config)
+    result = Finetuning(model, x, labels, mnist=mnist, config=config).run()
     seconds = time.perf_counter() - start
     return {
         "seed": config.seed,

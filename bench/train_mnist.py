@@ -19,14 +19,15 @@ from pathlib import Path
 
 from digitlab.core.cli.progress import TrainingProgress
 from digitlab.core.train.run import TrainingRun
+from digitlab.core.train.save_best import SaveBestModel
 from digitlab.core.train.types import BatchProgress
 
 
 class Speed(TrainingProgress):
     """Prints progress as the CLI does and keeps each epoch's training images/s."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, saver: SaveBestModel) -> None:
+        super().__init__(saver=saver)
         self.epoch_speed: dict[int, float] = {}
 
     def on_batch_end(self, p: BatchProgress) -> None:
@@ -45,7 +46,7 @@ def main() -> None:
 
     run = TrainingRun.prepare({"epochs": args.epochs, "seed": args.seed}, args.data, out=out)
     print(run.describe(), flush=True)
-    speed = Speed()
+    speed = Speed(run.saver)
     start = time.perf_counter()
     outcome = run.execute(callbacks=[speed])
     wall = time.perf_counter() - start

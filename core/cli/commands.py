@@ -30,7 +30,7 @@ def train(args: argparse.Namespace) -> int:
         raise SettingsError(str(error)) from None
     print(run.describe(), flush=True)
     try:
-        outcome = run.execute(callbacks=[TrainingProgress()])
+        outcome = run.execute(callbacks=[TrainingProgress(saver=run.saver)])
     except KeyboardInterrupt:
         LiveLine().clear()
         print(f"\nInterrupted. The best model so far is in {run.out}.", file=sys.stderr)

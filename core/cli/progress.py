@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from digitlab.core.train.types import BatchProgress, Callback, EpochResult
+
+if TYPE_CHECKING:  # only a type here: the model file code (h5py) loads when a run needs it
+    from digitlab.core.train.save_best import SaveBestModel
 
 BAR_WIDTH = 24
 REDRAW_SECONDS = 0.1  # ten redraws a second look live and cost nothing
@@ -53,11 +56,18 @@ class LiveLine:
 
 
 class TrainingProgress(Callback):
-    """Prints a live bar per epoch and one summary line when each epoch ends."""
+    """Prints a live bar per epoch and one summary line when each epoch ends; the line
+    of an epoch that ``saver`` wrote (it must report before this) says where."""
 
-    def __init__(self, out: TextIO | None = None, live: LiveLine | None = None) -> None:
+    def __init__(
+        self,
+        out: TextIO | None = None,
+        live: LiveLine | None = None,
+        saver: SaveBestModel | None = None,
+    ) -> None:
         self.out = out or sys.stdout
         self.line = live or LiveLine()
+        self.saver = saver
 
     def on_batch_end(self, p: BatchProgress) -> None:
         self.line.draw(
@@ -69,7 +79,8 @@ class TrainingProgress(Callback):
 
     def on_epoch_end(self, r: EpochResult) -> None:
         self.line.clear()
-        saved = f"  * saved {r.snapshot_path}" if r.snapshot_path else ("  *" if r.improved else "")
+        written = self.saver is not None and self.saver.saved_epoch == r.epoch
+        saved = f"  * saved {self.saver.path}" if written else ("  *" if r.improved else "")
         print(
             f"epoch {r.epoch:>{len(str(r.epochs))}}/{r.epochs}  loss {r.loss:.4f}  "
             f"acc {r.accuracy:.2%}  val_loss {r.val_loss:.4f}  val_acc {r.val_accuracy:.2%}  "

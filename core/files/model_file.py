@@ -9,6 +9,7 @@ returns only a complete network; every problem is a ModelFileError naming the fi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,8 +74,9 @@ def save_model(
     history: Mapping[str, Sequence[float]] | None = None,
     optimizer_state: Mapping[str, Any] | None = None,
     training_state: Mapping[str, Any] | None = None,
-) -> None:
-    """Write ``network`` and what is given to ``path`` atomically.
+) -> dict[str, Any]:
+    """Write ``network`` and what is given to ``path`` atomically; return the metadata
+    as written (the caller's plus the keys every file records, as ``load_model`` reads it).
 
     ``metadata``, ``training_state`` and the optimizer's config must be JSON-able
     (NumPy scalars are accepted); ``optimizer_state`` is ``Optimizer.state_dict()``.
@@ -101,6 +103,7 @@ def save_model(
             write_optimizer_state(f, optimizer)
 
     write_atomically(path, write)
+    return json.loads(attrs["metadata"])
 
 
 def load_model(path: str | Path) -> ModelFile:

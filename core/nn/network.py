@@ -164,6 +164,12 @@ class Network:
             layer.cast(dtype)
         return self
 
+    def copy(self) -> Network:
+        """An independent twin: the same architecture, dtype and weights, no array shared."""
+        twin = type(self).from_config(self.get_config(), rng=0).cast(self.dtype)
+        twin.set_weights(self.params())  # set_weights copies into the twin's own arrays
+        return twin
+
     # -- description ------------------------------------------------------
     def summary(self) -> str:
         """A table of layers, output shapes and parameter counts, as Keras prints it."""

@@ -13,7 +13,7 @@ the result. The caller's model is never modified.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -31,9 +31,10 @@ from digitlab.core.personal.teach_data import (
     split_holdout,
     validation_set,
 )
+from digitlab.core.train.control import RunControl
 from digitlab.core.train.evaluation import evaluate
 from digitlab.core.train.trainer import Trainer
-from digitlab.core.train.types import BatchProgress, Callback, TrainConfig, TrainResult
+from digitlab.core.train.types import Callback, TrainConfig, TrainResult
 
 #: Metadata of the base model that no longer describes the fine-tuned one.
 _STALE_KEYS = ("val_loss", "val_accuracy", "test_loss", "test_accuracy")
@@ -137,7 +138,9 @@ class FinetuneResult:
 
 
 class Finetuning:
-    """One fine-tuning run, prepared: ``run()`` on a worker thread, ``stop()`` from any.
+    """One fine-tuning run of a copy of ``model``, prepared: ``run()`` it, on a worker
+    thread if need be, and pause or stop it through ``control`` from any thread (a stop
+    keeps the best epoch so far, or the base weights when none finished).
 
     my_x: (N, 1, 28, 28) or (N, 28, 28) float in [0, 1], the images the network saw;
     my_labels: (N,) ints 0..9. Without ``mnist`` nothing is replayed and no MNIST
@@ -153,8 +156,10 @@ class Finetuning:
         mnist: MNIST | None,
         config: FinetuneConfig | None = None,
         callbacks: Sequence[Callback] = (),
+        control: RunControl | None = None,
     ) -> None:
         self.config = config = config or FinetuneConfig()
+        self.control = control if control is not None else RunControl()
         self.base = model
         x, labels = checked_digits(my_x, my_labels)
         rng = np.random.default_rng(config.seed)
@@ -167,24 +172,15 @@ class Finetuning:
             mnist, config.replay_size(len(train)), config.validation_mnist, rng
         )
         self.replay = len(replay[1])
-        self.network = copy_network(model.network)
+        self.network = model.network.copy()
         self.trainer = Trainer(
             self.network,
             mix(replay, (x[train], labels[train]), config.personal_share),
             validation_set(mnist_val, self.mine),
             config.train_config(),
             callbacks=callbacks,
+            control=self.control,
         )
-
-    def stop(self) -> None:
-        """End the run before its next batch; the best epoch so far is kept."""
-        self.trainer.stop()
-
-    def pause(self) -> None:
-        self.trainer.pause()
-
-    def resume(self) -> None:
-        self.trainer.resume()
 
     def scores(self, network: Network) -> Scores:
         """Accuracy on the person's scoring set and on the MNIST test set."""
@@ -235,42 +231,3 @@ class Finetuning:
             "finetune_config": self.config.to_dict(),
             **({"test_accuracy": after.mnist} if after.mnist is not None else {}),
         }
-
-
-def finetune(
-    model: ModelFile,
-    my_x: np.ndarray,
-    my_labels: np.ndarray,
-    *,
-    mnist: MNIST | None,
-    config: FinetuneConfig | None = None,
-    callbacks: Sequence[Callback] = (),
-    should_stop: Callable[[], bool] | None = None,
-) -> FinetuneResult:
-    """Fine-tune a copy of ``model`` on the person's digits (see ``Finetuning``).
-
-    ``should_stop`` is asked after every batch; once it says True the run ends and
-    keeps its best epoch so far (or the base weights when none finished).
-    """
-    job = Finetuning(model, my_x, my_labels, mnist=mnist, config=config, callbacks=callbacks)
-    if should_stop is not None:
-        if should_stop():
-            job.stop()
-        job.trainer.callbacks.append(_StopWhen(should_stop, job.stop))
-    return job.run()
-
-
-def copy_network(network: Network) -> Network:
-    """An independent network with the same architecture and weights."""
-    copy = Network.from_config(network.get_config())
-    copy.set_weights(network.get_weights())
-    return copy
-
-
-class _StopWhen(Callback):
-    def __init__(self, should_stop: Callable[[], bool], stop: Callable[[], None]) -> None:
-        self.should_stop, self.stop = should_stop, stop
-
-    def on_batch_end(self, progress: BatchProgress) -> None:
-        if self.should_stop():
-            self.stop()

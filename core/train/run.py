@@ -1,8 +1,10 @@
 """One MNIST training run as the CLI and the app start it: data, model, trainer, test.
 
 ``TrainingRun.prepare`` gathers everything (and fails early, in words, on bad data or
-a bad resume file); ``execute`` trains, then scores the best model on the test set and
-records that score in the saved file.
+a bad resume file); ``execute`` trains, saving the best model whenever validation
+improves (``SaveBestModel``), then scores that model, in memory, on the test set and
+writes the file once more with its score. The outcome carries the model as written,
+so no caller needs to read the file back.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from typing import Any
 
 from digitlab.core.data.mnist import MNIST, load_mnist, split_validation, to_network_input
 from digitlab.core.errors import ModelFileError
-from digitlab.core.files.model_file import ModelFile, load_model, save_model
+from digitlab.core.files.model_file import ModelFile, load_model
 from digitlab.core.nn.architectures import lenet5
+from digitlab.core.train.control import RunControl
 from digitlab.core.train.evaluation import Evaluation, evaluate
 from digitlab.core.train.optimizers import optimizer_from_state
+from digitlab.core.train.save_best import SaveBestModel
 from digitlab.core.train.trainer import Trainer
 from digitlab.core.train.types import Callback, TrainConfig, TrainResult
 
@@ -27,6 +31,7 @@ class TrainingOutcome:
     result: TrainResult
     test: Evaluation | None  # the best model on the test set (None if nothing was saved)
     out: Path
+    model: ModelFile | None = None  # what ``out`` holds at the end (None if nothing was saved)
 
     @property
     def diverged(self) -> bool:
@@ -53,6 +58,7 @@ class TrainingRun:
         self.config, self.data, self.out = config, data, Path(out)
         self.resume_from = resume_from
         self.train, self.validation = split_validation(data.train, config.validation_size)
+        self.saver = SaveBestModel(self.out, self._metadata())
         self.trainer: Trainer | None = None
 
     @classmethod
@@ -93,46 +99,46 @@ class TrainingRun:
             f"{'on' if c.augment else 'off'}. The best model goes to {self.out}."
         )
 
-    def make_trainer(self, callbacks: Sequence[Callback] = ()) -> Trainer:
+    def _metadata(self) -> dict[str, Any]:
         r = self.resume_from
-        metadata = {
+        return {
+            **(r.metadata if r else {}),
             "name": self.out.stem,
             "dataset": "MNIST",
             "train_images": len(self.train),
             "validation_images": len(self.validation),
         }
+
+    def make_trainer(
+        self, callbacks: Sequence[Callback] = (), control: RunControl | None = None
+    ) -> Trainer:
+        """The trainer, saving through ``saver`` before the other callbacks hear of an
+        epoch (so they can tell whether it was written)."""
+        r = self.resume_from
         return Trainer(
             r.network if r else lenet5(self.config.seed),
             (to_network_input(self.train.images), self.train.labels),
             (to_network_input(self.validation.images), self.validation.labels),
             self.config,
-            callbacks=callbacks,
-            snapshot_path=self.out,
-            metadata={**(r.metadata if r else {}), **metadata},
+            callbacks=[self.saver, *callbacks],
+            control=control,
             optimizer=optimizer_from_state(r.optimizer_state) if r else None,
             history=r.history if r else None,
             resume=r.training_state if r else None,
         )
 
-    def execute(self, callbacks: Sequence[Callback] = ()) -> TrainingOutcome:
-        """Train, then score the best model on the test set and note it in the file."""
-        self.trainer = self.make_trainer(callbacks)
-        result = self.trainer.run()
-        test = self._record_test_score() if result.best_epoch else None
-        return TrainingOutcome(result, test, self.out)
+    def execute(
+        self, callbacks: Sequence[Callback] = (), control: RunControl | None = None
+    ) -> TrainingOutcome:
+        """Train, then score the best model on the test set and write it with that score.
 
-    def _record_test_score(self) -> Evaluation | None:
-        if not self.out.exists():
-            return None
-        saved = load_model(self.out)
+        ``control`` pauses or stops the run from another thread."""
+        self.trainer = self.make_trainer(callbacks, control)
+        result = self.trainer.run()
+        best = self.saver.saved
+        if best is None:  # no epoch of this run improved: nothing was written
+            return TrainingOutcome(result, None, self.out)
         test = self.data.test
-        score = evaluate(saved.network, to_network_input(test.images), test.labels)
-        save_model(
-            self.out,
-            saved.network,
-            metadata={**saved.metadata, "test_accuracy": score.accuracy, "test_loss": score.loss},
-            history=saved.history,
-            optimizer_state=saved.optimizer_state,
-            training_state=saved.training_state,
-        )
-        return score
+        score = evaluate(best.network, to_network_input(test.images), test.labels)
+        model = self.saver.add_metadata(test_accuracy=score.accuracy, test_loss=score.loss)
+        return TrainingOutcome(result, score, self.out, model)

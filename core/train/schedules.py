@@ -1,7 +1,9 @@
 """Learning-rate schedules: small frozen dataclasses mapping (base_lr, epoch) to a rate.
 
 The trainer sets ``optimizer.lr = schedule(base_lr, epoch)`` before each epoch;
-epochs count from 0. A schedule is saved as ``{"class": ..., "config": get_config()}``.
+epochs count from 0. ``schedule_for_run`` fits a schedule to a run of N epochs:
+each class's ``run_defaults(epochs)`` holds the parameters a run uses unless its
+``TrainConfig`` says otherwise.
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ class Schedule:
         """The constructor arguments, so ``type(s)(**s.get_config())`` rebuilds it."""
         return asdict(self)
 
+    @classmethod
+    def run_defaults(cls, epochs: int) -> dict[str, Any]:
+        """The constructor arguments a run of ``epochs`` epochs uses by default."""
+        return {}
+
 
 @dataclass(frozen=True)
 class ConstantLR(Schedule):
@@ -60,6 +67,11 @@ class StepLR(Schedule):
         _count("step_size", self.step_size)
         _number("gamma", self.gamma, "> 0")
 
+    @classmethod
+    def run_defaults(cls, epochs: int) -> dict[str, Any]:
+        # A tenth of the rate for the middle third of the run, a hundredth for the last.
+        return {"step_size": max(1, epochs // 3), "gamma": 0.1}
+
     def _rate(self, base_lr: float, epoch: int) -> float:
         return base_lr * self.gamma ** (epoch // self.step_size)
 
@@ -72,6 +84,10 @@ class ExponentialLR(Schedule):
 
     def __post_init__(self) -> None:
         _number("gamma", self.gamma, "> 0")
+
+    @classmethod
+    def run_defaults(cls, epochs: int) -> dict[str, Any]:
+        return {"gamma": 0.9}  # after 20 epochs, an eighth of the rate
 
     def _rate(self, base_lr: float, epoch: int) -> float:
         return base_lr * self.gamma**epoch
@@ -91,6 +107,10 @@ class CosineLR(Schedule):
         _count("total_epochs", self.total_epochs)
         _number("min_lr", self.min_lr, ">= 0")
 
+    @classmethod
+    def run_defaults(cls, epochs: int) -> dict[str, Any]:
+        return {"total_epochs": epochs, "min_lr": 0.0}  # down to zero at the last epoch
+
     def _rate(self, base_lr: float, epoch: int) -> float:
         progress = min(epoch, self.total_epochs) / self.total_epochs
         return self.min_lr + (base_lr - self.min_lr) * (1 + math.cos(math.pi * progress)) / 2
@@ -102,8 +122,13 @@ SCHEDULES: dict[str, type[Schedule]] = {
     "exponential": ExponentialLR,
     "cosine": CosineLR,
 }
-# Class names as saved in files: the only way a saved name becomes a class.
-_CLASSES: dict[str, type[Schedule]] = {cls.__name__: cls for cls in SCHEDULES.values()}
+
+
+def _registered(name: str) -> type[Schedule]:
+    cls = SCHEDULES.get(name.lower()) if isinstance(name, str) else None
+    if cls is None:
+        raise ValueError(f"unknown schedule {name!r}; known: {', '.join(SCHEDULES)}")
+    return cls
 
 
 def _build(cls: type[Schedule], config: Any) -> Schedule:
@@ -123,16 +148,12 @@ def _build(cls: type[Schedule], config: Any) -> Schedule:
 
 def make_schedule(name: str, **kwargs: Any) -> Schedule:
     """Build a schedule by registry name (case-insensitive), e.g. ``("step", step_size=5)``."""
-    cls = SCHEDULES.get(name.lower()) if isinstance(name, str) else None
-    if cls is None:
-        raise ValueError(f"unknown schedule {name!r}; known: {', '.join(SCHEDULES)}")
-    return _build(cls, kwargs)
+    return _build(_registered(name), kwargs)
 
 
-def schedule_from_config(config: Mapping[str, Any]) -> Schedule:
-    """Rebuild a schedule from ``{"class": "StepLR", "config": {...}}``."""
-    name = config.get("class") if isinstance(config, Mapping) else None
-    cls = _CLASSES.get(name) if isinstance(name, str) else None
-    if cls is None:
-        raise ValueError(f"unknown schedule class {name!r}; known: {', '.join(_CLASSES)}")
-    return _build(cls, config.get("config", {}))
+def schedule_for_run(name: str, epochs: int, **given: Any) -> Schedule:
+    """The schedule ``name`` fitted to a run of ``epochs`` epochs: its ``run_defaults``,
+    overridden by ``given`` (e.g. ``("step", 30, gamma=0.5)``)."""
+    cls = _registered(name)
+    _count("epochs", epochs)
+    return _build(cls, {**cls.run_defaults(epochs), **given})

@@ -1,42 +1,30 @@
-"""Mini-batch training with early stopping, best-model snapshots and thread-safe control.
+"""Mini-batch training with early stopping, reported through callbacks, controlled
+through a ``RunControl``.
 
-The trainer knows nothing about screens: it reports through ``Callback`` objects and
-can be paused, resumed or stopped from another thread, each taking effect before the
-next batch. Every epoch draws its shuffle and augmentation from
+The trainer only trains: it knows nothing about screens or files. It reports through
+``Callback`` objects (``SaveBestModel`` writes snapshots) and asks its ``RunControl``
+before every batch whether to wait or stop, so a pause or stop from another thread
+takes effect within one batch. Every epoch draws its shuffle and augmentation from
 ``default_rng([seed, epoch])``, so a run resumed from a snapshot repeats exactly what
 the uninterrupted run would have done.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from digitlab.core.data.augment import augment_batch
 from digitlab.core.nn.network import Network
+from digitlab.core.train.control import RunControl
 from digitlab.core.train.evaluation import evaluate
-from digitlab.core.train.optimizers import Optimizer, make_optimizer
-from digitlab.core.train.schedules import Schedule, make_schedule
+from digitlab.core.train.optimizers import Optimizer
 from digitlab.core.train.types import BatchProgress, Callback, EpochResult, TrainConfig, TrainResult
 
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "lr", "seconds")
-
-
-def make_run_schedule(config: TrainConfig) -> Schedule:
-    """The learning-rate schedule ``config.schedule`` names, fitted to the run's length."""
-    name = config.schedule.lower()
-    if name == "step":
-        return make_schedule("step", step_size=max(1, config.epochs // 3), gamma=0.1)
-    if name == "exponential":
-        return make_schedule("exponential", gamma=0.9)
-    if name == "cosine":
-        return make_schedule("cosine", total_epochs=config.epochs)
-    return make_schedule(name)
 
 
 class _StopRequestedError(Exception):
@@ -50,10 +38,9 @@ class _DivergedError(Exception):
 class Trainer:
     """Trains ``network`` on (x, labels), validating on (val_x, val_labels) after each epoch.
 
-    x: (N, *network.input_shape) float32, labels: (N,) int. ``snapshot_path``, if given,
-    receives the best model so far (``digitlab.core.files.model_file`` format) whenever validation
-    improves. ``resume`` is the ``training_state`` of a snapshot to continue from, with
-    ``optimizer`` and ``history`` from the same file.
+    x: (N, *network.input_shape) float32, labels: (N,) int. ``control`` is the caller's
+    (one is made when none is given). ``resume`` is the ``training_state`` of a snapshot
+    to continue from, with ``optimizer`` and ``history`` from the same file.
     """
 
     def __init__(
@@ -64,8 +51,7 @@ class Trainer:
         config: TrainConfig | None = None,
         *,
         callbacks: Sequence[Callback] = (),
-        snapshot_path: str | Path | None = None,
-        metadata: Mapping[str, Any] | None = None,
+        control: RunControl | None = None,
         optimizer: Optimizer | None = None,
         history: Mapping[str, Sequence[float]] | None = None,
         resume: Mapping[str, Any] | None = None,
@@ -77,12 +63,10 @@ class Trainer:
         if len(self.x) == 0 or len(self.val_x) == 0:
             raise ValueError("training needs at least one training and one validation sample")
         self.callbacks = list(callbacks)
-        self.snapshot_path = Path(snapshot_path) if snapshot_path is not None else None
-        self.metadata = dict(metadata or {})
-        self.optimizer = optimizer or make_optimizer(
-            config.optimizer, lr=config.lr, weight_decay=config.weight_decay
-        )
-        self.schedule = make_run_schedule(config)
+        self.control = control if control is not None else RunControl()
+        self.optimizer = optimizer or config.make_optimizer()
+        self.schedule = config.make_schedule()
+        self.augmentation = config.augmentation()
         self.history = {k: list((history or {}).get(k, [])) for k in HISTORY_KEYS}
         state = dict(resume or {})
         self.epoch = int(state.get("epoch", 0))  # epochs completed
@@ -91,35 +75,17 @@ class Trainer:
         self.best_epoch = int(state.get("best_epoch", 0))
         self.wait = int(state.get("wait", 0))
         self.best_weights = network.get_weights() if self.best_epoch else None
-        self._running = threading.Event()
-        self._running.set()
-        self._stop = threading.Event()
-
-    # -- control from any thread -----------------------------------------
-    def pause(self) -> None:
-        """Hold before the next batch until ``resume`` or ``stop``."""
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    def stop(self) -> None:
-        """End the run before the next batch; the best weights are restored."""
-        self._stop.set()
-        self._running.set()  # wake a paused run so it can see the stop
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
 
     def _wait_if_paused(self) -> None:
-        self._running.wait()
-        if self._stop.is_set():
+        self.control.wait_if_paused()
+        if self.control.is_stopped():
             raise _StopRequestedError
 
     # -- the run ----------------------------------------------------------
     def run(self) -> TrainResult:
         """Train until the last epoch, early stopping, a stop request or divergence."""
+        for callback in self.callbacks:
+            callback.set_trainer(self)
         start = time.perf_counter() - sum(self.history["seconds"])
         stopped, message = "completed", f"Finished all {self.config.epochs} epochs."
         try:
@@ -176,7 +142,6 @@ class Trainer:
             strict=True,
         ):
             self.history[key].append(float(value))
-        snapshot = self._save_snapshot() if improved else None
         return EpochResult(
             epoch=self.epoch,
             epochs=self.config.epochs,
@@ -189,7 +154,6 @@ class Trainer:
             elapsed=time.perf_counter() - run_start,
             improved=improved,
             best_epoch=self.best_epoch,
-            snapshot_path=snapshot,
         )
 
     def _train_batches(self, lr: float, epoch_start: float) -> tuple[float, float]:
@@ -205,7 +169,7 @@ class Trainer:
             index = order[b * cfg.batch_size : (b + 1) * cfg.batch_size]
             x, labels = self.x[index], self.labels[index]
             if cfg.augment:
-                x = augment_batch(x, rng)
+                x = augment_batch(x, rng, self.augmentation)
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
                 loss, output = self.network.train_step(x, labels, threads=cfg.threads)
             if not np.isfinite(loss):
@@ -224,7 +188,7 @@ class Trainer:
             ))  # fmt: skip
         return loss_sum / seen, correct / seen
 
-    # -- snapshots ----------------------------------------------------------
+    # -- state ----------------------------------------------------------------
     def training_state(self) -> dict[str, Any]:
         """What ``resume`` needs, as JSON-able values."""
         return {
@@ -235,28 +199,6 @@ class Trainer:
             "wait": self.wait,
             "config": self.config.to_dict(),
         }
-
-    def _save_snapshot(self) -> str | None:
-        if self.snapshot_path is None:
-            return None
-        from digitlab.core.files.model_file import save_model
-
-        metadata = {
-            **self.metadata,
-            "epochs": self.epoch,
-            "val_loss": self.best_val_loss,
-            "val_accuracy": self.best_val_accuracy,
-            "train_config": self.config.to_dict(),
-        }
-        save_model(
-            self.snapshot_path,
-            self.network,
-            metadata=metadata,
-            history=self.history,
-            optimizer_state=self.optimizer.state_dict(),
-            training_state=self.training_state(),
-        )
-        return str(self.snapshot_path)
 
     def _report(self, event: str, payload: Any) -> None:
         for callback in self.callbacks:

@@ -7,27 +7,56 @@ pass it between threads as is.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from digitlab.core.data.augment import AugmentConfig
+from digitlab.core.train.optimizers import Optimizer, make_optimizer
+from digitlab.core.train.schedules import Schedule, schedule_for_run
+
+if TYPE_CHECKING:
+    from digitlab.core.train.trainer import Trainer
+
+_AUGMENT = AugmentConfig()
+_OPTIMIZER_PARAMETERS = ("momentum", "beta1", "beta2", "rho", "eps")
+_SCHEDULE_PARAMETERS = ("step_size", "gamma", "min_lr")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Hyperparameters of one training run."""
+    """Every setting of one training run.
+
+    A run records ``to_dict()`` in its model file, so it can be repeated and resumed
+    exactly. A file written before a field existed loads with that field's default,
+    which is what its run did. Optimizer and schedule parameters left at None take the
+    optimizer's own default, or the schedule's default for a run of ``epochs`` epochs.
+    """
 
     epochs: int = 20
     batch_size: int = 64
-    optimizer: str = "adam"
+    optimizer: str = "adam"  # a name in digitlab.core.train.optimizers.OPTIMIZERS
     lr: float = 1e-3
-    weight_decay: float = 0.0
-    # "constant", "step" (x0.1 every third of the run), "exponential" (x0.9 per epoch)
-    # or "cosine" (to zero at the last epoch): see ``core.train.trainer.make_run_schedule``.
+    weight_decay: float = 0.0  # L2, on kernels only
+    # The optimizer's parameters; one the chosen optimizer does not take must stay None.
+    momentum: float | None = None  # sgd: 0; momentum and nesterov: 0.9
+    beta1: float | None = None  # adam: 0.9
+    beta2: float | None = None  # adam: 0.999
+    rho: float | None = None  # rmsprop and adadelta: 0.9
+    eps: float | None = None  # adam and rmsprop: 1e-8; adagrad: 1e-10; adadelta: 1e-6
+    # "constant", "step", "exponential" or "cosine"; its parameters, as the optimizer's:
     schedule: str = "cosine"
+    step_size: int | None = None  # step: a third of the run
+    gamma: float | None = None  # step: 0.1 (per step_size epochs); exponential: 0.9 per epoch
+    min_lr: float | None = None  # cosine: 0, reached at the last epoch
     # Early stopping: stop after `patience` epochs without the validation loss
     # falling by more than `min_delta` below its best.
     patience: int = 5
     min_delta: float = 1e-4
     validation_size: int = 5000  # held out of the end of the training set, never the test set
     augment: bool = True  # random shifts, rotations and scalings of the training images
+    max_shift: float = _AUGMENT.max_shift  # pixels, each axis
+    max_rotation: float = _AUGMENT.max_rotation  # degrees, either way
+    min_scale: float = _AUGMENT.scale_range[0]
+    max_scale: float = _AUGMENT.scale_range[1]
     seed: int = 0
     threads: int | None = None  # None: every available core
 
@@ -45,13 +74,32 @@ class TrainConfig:
                 f"weight_decay and min_delta must be >= 0, got {self.weight_decay!r} "
                 f"and {self.min_delta!r}"
             )
+        # Each builder checks its own parameters, naming the bad value.
+        self.make_optimizer()
+        self.make_schedule()
+        self.augmentation()
+
+    def make_optimizer(self) -> Optimizer:
+        """A fresh optimizer as this config describes it."""
+        given = {k: getattr(self, k) for k in _OPTIMIZER_PARAMETERS if getattr(self, k) is not None}
+        return make_optimizer(self.optimizer, lr=self.lr, weight_decay=self.weight_decay, **given)
+
+    def make_schedule(self) -> Schedule:
+        """The learning-rate schedule, fitted to ``epochs``."""
+        given = {k: getattr(self, k) for k in _SCHEDULE_PARAMETERS if getattr(self, k) is not None}
+        return schedule_for_run(self.schedule, self.epochs, **given)
+
+    def augmentation(self) -> AugmentConfig:
+        """The ranges of the random transforms (used when ``augment`` is on)."""
+        return AugmentConfig(self.max_shift, self.max_rotation, (self.min_scale, self.max_scale))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
-        """Rebuild from ``to_dict()``, ignoring keys this version does not know."""
+        """Rebuild from ``to_dict()``, ignoring keys this version does not know; keys
+        it knows but ``values`` lacks (an older file) take their defaults."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known})
 
@@ -90,9 +138,8 @@ class EpochResult:
     lr: float
     seconds: float  # this epoch, validation included
     elapsed: float  # the whole run so far
-    improved: bool  # validation loss reached a new best: the snapshot was updated
+    improved: bool  # validation loss reached a new best (SaveBestModel then writes it)
     best_epoch: int
-    snapshot_path: str | None = None  # where the best model was written, if it was
 
 
 @dataclass(frozen=True)
@@ -110,7 +157,15 @@ class TrainResult:
 
 
 class Callback:
-    """Receives a run's reports; override what you need. Called on the training thread."""
+    """Receives a run's reports; override what you need. Called on the training thread,
+    in the order given to the trainer."""
+
+    trainer: Trainer | None = None
+
+    def set_trainer(self, trainer: Trainer) -> None:
+        """Called as the run begins, so a callback that needs more than the reports
+        (the network, the optimizer: see ``SaveBestModel``) can reach them."""
+        self.trainer = trainer
 
     def on_batch_end(self, progress: BatchProgress) -> None:
         """After every batch."""

@@ -1,9 +1,16 @@
 """Running a worker QObject on a QThread of its own, and describing its failures in words.
 
-Every background job of the training side (training, evaluation, download) follows one
-pattern: a parentless worker with a ``run`` slot and a final ``done`` signal is moved
-to a fresh ``QThread``; ``done`` quits the thread, and the thread's ``finished``
-deletes both. Shared here so the three workers cannot drift apart.
+Every background job (training, Teach, evaluation, the MNIST download) follows one
+pattern, through ``start_in_thread``: a parentless worker with a ``run`` slot and a
+final ``done`` signal is moved to a fresh ``QThread``; ``done`` quits the thread. Jobs
+are stopped through a ``digitlab.core.train.control.RunControl`` the worker holds.
+
+Nothing is deleted with ``deleteLater``: a Python-made QObject destroyed in the worker
+thread takes one of Qt's connection locks and then waits for the GIL, while the GUI
+thread, holding the GIL as it builds a widget, can be waiting for that same lock. That
+deadlock hung about one test run in ten. Instead the last references to the thread and
+its worker are dropped in the GUI thread, once ``wait()`` has confirmed the thread
+ended: Python then takes the GIL first and the lock after, as everywhere else.
 """
 
 from __future__ import annotations
@@ -66,9 +73,8 @@ def start_in_thread(
     worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
     if on_finished is not None:
         thread.finished.connect(on_finished)
-    # No deleteLater: deleting the worker on its own thread can deadlock against the
-    # GUI thread (a Qt connection lock against the GIL); the keeper drops both objects
-    # in the GUI thread once wait() has confirmed the thread ended.
+    # No deleteLater (see the module's docstring): the keeper drops both objects in
+    # the GUI thread once wait() has confirmed the thread ended.
     _keeper.keep(thread, worker)
     thread.start()
     return thread

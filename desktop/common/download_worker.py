@@ -2,12 +2,12 @@
 
 ``digitlab.core.data.download.download_mnist`` does the work (verified, atomic, cancellable between
 64 KB chunks); this worker runs it off the GUI thread and reports by signals. Cancel
-is a plain method setting a ``threading.Event``, read by ``should_cancel``.
+is a plain method stopping the worker's ``RunControl``, which the download asks
+between chunks, as every background job is stopped.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal, Slot
 
 from digitlab.core.data.download import MIRRORS, DownloadCancelled, DownloadProgress, download_mnist
+from digitlab.core.train.control import RunControl
 from digitlab.desktop.common.background import describe_error
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress signals (a chunk arrives far more often)
@@ -32,12 +33,12 @@ class DownloadWorker(QObject):
     def __init__(self, dest: Path | None = None, mirrors: Sequence[str] = MIRRORS) -> None:
         super().__init__()
         self.dest, self.mirrors = dest, tuple(mirrors)
-        self._cancel = threading.Event()
-        self._last_progress = 0.0
+        self.control = RunControl()
+        self._last_progress: float | None = None  # the first report always goes
 
     def cancel(self) -> None:
         """Stop after the current chunk; the file being fetched is discarded."""
-        self._cancel.set()
+        self.control.stop()
 
     @Slot()
     def run(self) -> None:
@@ -46,7 +47,7 @@ class DownloadWorker(QObject):
                 self.dest,
                 mirrors=self.mirrors,
                 progress=self._report,
-                should_cancel=self._cancel.is_set,
+                should_cancel=self.control.is_stopped,
             )
             self.finished.emit(str(folder))
         except DownloadCancelled:
@@ -59,6 +60,7 @@ class DownloadWorker(QObject):
     def _report(self, progress: DownloadProgress) -> None:
         now = time.monotonic()
         complete = progress.total_bytes is not None and progress.done_bytes == progress.total_bytes
-        if complete or progress.cached or now - self._last_progress >= PROGRESS_INTERVAL:
+        last = self._last_progress
+        if complete or progress.cached or last is None or now - last >= PROGRESS_INTERVAL:
             self._last_progress = now
             self.progress.emit(progress)

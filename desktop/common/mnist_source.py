@@ -18,7 +18,7 @@ from digitlab.core.data.mnist import default_cache_dir, find_data_dir
 from digitlab.core.errors import DatasetError
 from digitlab.desktop.common.background import start_in_thread
 from digitlab.desktop.common.download_worker import DownloadWorker
-from digitlab.desktop.common.task_dialogs import TrainingDialogs
+from digitlab.desktop.common.task_dialogs import TaskDialogs
 
 DATA_DIR_KEY = "training/data_dir"
 MNIST_SIZE = "about 11 MB"
@@ -101,7 +101,7 @@ class DataSourceRow(QWidget):
 
     def browse(self) -> None:
         start = self._folder or saved_data_dir(self.settings) or Path.home()
-        folder = TrainingDialogs.ask_data_folder(self, start)
+        folder = TaskDialogs.ask_data_folder(self, start)
         if folder is not None:
             self.settings.setValue(DATA_DIR_KEY, str(folder))
             self.refresh()
@@ -168,7 +168,7 @@ class DataSourceRow(QWidget):
     @Slot(str)
     def _on_failed(self, message: str) -> None:
         self.refresh()
-        TrainingDialogs.show_error(self, "Could not download MNIST", message)
+        TaskDialogs.show_error(self, "Could not download MNIST", message)
 
     @Slot()
     def _on_thread_finished(self) -> None:

@@ -1,4 +1,5 @@
-"""The modal dialogs of the training side, each behind one small classmethod.
+"""The modal dialogs of the background tasks (training, evaluation, the MNIST download
+and their data and output files), each behind one small classmethod.
 
 Tests replace these methods (monkeypatch) so no test ever waits on a real dialog.
 Errors go through ``digitlab.desktop.common.dialogs.Dialogs.show_error``, like every other error
@@ -23,8 +24,8 @@ class KeepSnapshot(Enum):
     CANCEL = "cancel"  # do not close; training goes on
 
 
-class TrainingDialogs:
-    """Modal questions and messages of the training panel and evaluation view."""
+class TaskDialogs:
+    """Modal questions and messages of the tasks that run in the background."""
 
     @classmethod
     def show_error(cls, parent: QWidget, title: str, message: str) -> None:

@@ -16,10 +16,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBox
 
 from digitlab.desktop.common.background import start_in_thread
 from digitlab.desktop.common.mnist_source import locate_mnist
-from digitlab.desktop.common.task_dialogs import TrainingDialogs
+from digitlab.desktop.common.task_dialogs import TaskDialogs
 from digitlab.desktop.evaluate.browser import SampleBrowser
 from digitlab.desktop.evaluate.confusion_matrix import ConfusionMatrix
-from digitlab.desktop.evaluate.worker import EvaluationReport, EvaluationWorker, copy_network
+from digitlab.desktop.evaluate.worker import EvaluationReport, EvaluationWorker
 from digitlab.desktop.window.model_document import ModelDocument, app_settings
 
 
@@ -90,9 +90,9 @@ class EvaluationView(QWidget):
         if folder is None:
             folder, problem = locate_mnist(self.settings)
             if folder is None:
-                TrainingDialogs.show_error(self, "MNIST not found", problem)
+                TaskDialogs.show_error(self, "MNIST not found", problem)
                 return
-        worker = EvaluationWorker(copy_network(network), folder, self.document.display_name)
+        worker = EvaluationWorker(network.copy(), folder, self.document.display_name)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
         self._worker = worker
@@ -124,7 +124,7 @@ class EvaluationView(QWidget):
     @Slot(str)
     def _on_failed(self, message: str) -> None:
         self.summary.setText("The evaluation failed.")
-        TrainingDialogs.show_error(self, "Could not evaluate the model", message)
+        TaskDialogs.show_error(self, "Could not evaluate the model", message)
 
     @Slot()
     def _on_thread_finished(self) -> None:

@@ -1,7 +1,8 @@
 """Scoring a model on the MNIST test set on a background thread.
 
-The worker gets its own copy of the network, made in the GUI thread before it
-starts, so evaluating never shares layers with the canvas's live recognition.
+The worker gets its own copy of the network (``Network.copy``), made in the GUI
+thread before it starts, so evaluating never shares layers with the canvas's live
+recognition.
 """
 
 from __future__ import annotations
@@ -25,13 +26,6 @@ class EvaluationReport:
     evaluation: Evaluation
     images: np.ndarray  # (n, 28, 28) uint8, ink high: the test images in file order
     model_name: str
-
-
-def copy_network(network: Network) -> Network:
-    """A network with the same architecture and copies of the weights."""
-    twin = Network.from_config(network.get_config())
-    twin.set_weights(network.get_weights())
-    return twin
 
 
 class EvaluationWorker(QObject):

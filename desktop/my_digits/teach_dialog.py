@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 from digitlab.core.errors import DigitlabError
 from digitlab.core.personal.teach import FinetuneResult
 from digitlab.core.train.types import BatchProgress, EpochResult
+from digitlab.desktop.common.background import start_in_thread
 from digitlab.desktop.common.dialogs import Dialogs
 from digitlab.desktop.common.image_utils import is_dark
 from digitlab.desktop.my_digits.grid import WRONG_DARK, WRONG_LIGHT
-from digitlab.desktop.my_digits.teach_worker import TeachRequest, TeachWorker, start_teaching
+from digitlab.desktop.my_digits.teach_worker import TeachRequest, TeachWorker
 from digitlab.resources import bundled_model_path
 
 PROGRESS_STEPS = 1000
@@ -56,7 +57,6 @@ class TeachDialog(QDialog):
         self._thread: QThread | None = None
         self._ended = False  # finished or failed: nothing left to cancel
         self._stopping = False  # cancelled or closing: what the worker still says is moot
-        self._spent: tuple[QThread, TeachWorker] | None = None  # see start_teaching
         self.setWindowTitle("Teach the model your handwriting")
         self.setModal(False)
         self.description = _wrapping_label("Getting ready…")
@@ -103,7 +103,7 @@ class TeachDialog(QDialog):
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
         self._worker = worker
-        self._thread = start_teaching(worker, self._on_thread_finished)
+        self._thread = start_in_thread(worker, "digitlab-teach", self._on_thread_finished)
 
     def is_running(self) -> bool:
         """True from ``start`` until the worker's thread has ended."""
@@ -180,8 +180,6 @@ class TeachDialog(QDialog):
     def _on_thread_finished(self) -> None:
         if self._thread is None:
             return
-        self._thread.wait()  # finished is sent just before the thread really ends
-        self._spent = (self._thread, self._worker)  # deleted with this dialog, in Python
         self._worker = self._thread = None
         self.cancel_button.setEnabled(True)
         if self._stopping and not self._ended:

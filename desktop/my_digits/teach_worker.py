@@ -1,31 +1,30 @@
 """Teaching the model the person's handwriting on a background thread.
 
-``TeachWorker`` follows ``digitlab.desktop.train.worker``'s rules: parentless, moved to a
-fresh ``QThread`` (``start_teaching``), reading MNIST in that thread, reporting by
-signals that carry plain data. It fine-tunes a copy of the model made in the GUI
+``TeachWorker`` follows ``digitlab.desktop.train.worker``'s rules: parentless, run on a
+fresh ``QThread`` by ``digitlab.desktop.common.background.start_in_thread``, reading
+MNIST in that thread, reporting by signals that carry plain data (through the same
+``ProgressRelay`` as training). It fine-tunes a copy of the model made in the GUI
 thread (``TeachRequest.copy_of``), so the canvas's network is never touched. ``stop``
 is a plain method called from the GUI thread: the worker's event loop is busy, and
-``Finetuning.stop`` is thread-safe.
+it only sets the worker's ``RunControl``, which ``Finetuning`` reads before every batch.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from digitlab.core.data.mnist import load_mnist
 from digitlab.core.files.model_file import ModelFile
-from digitlab.core.personal.teach import FinetuneConfig, FinetuneResult, Finetuning, copy_network
-from digitlab.core.train.types import BatchProgress, Callback, EpochResult, TrainResult
+from digitlab.core.personal.teach import FinetuneConfig, FinetuneResult, Finetuning
+from digitlab.core.train.control import RunControl
+from digitlab.core.train.types import BatchProgress, TrainResult
 from digitlab.desktop.common.background import describe_error
-from digitlab.desktop.train.worker import BATCH_SIGNAL_INTERVAL
+from digitlab.desktop.common.progress_relay import ProgressRelay
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class TeachRequest:
         config: FinetuneConfig | None = None,
     ) -> TeachRequest:
         """A request holding copies, made in the GUI thread, of everything it is given."""
-        own = dataclasses.replace(model, network=copy_network(model.network))
+        own = dataclasses.replace(model, network=model.network.copy())
         return cls(own, np.array(x, np.float32), np.array(labels, np.int64), data_dir, config)
 
 
@@ -66,27 +65,22 @@ class TeachWorker(QObject):
     def __init__(self, request: TeachRequest) -> None:
         super().__init__()
         self.request = request
-        self._lock = threading.Lock()
-        self._job: Finetuning | None = None
-        self._cancelled = False
+        self.control = RunControl()
 
     def stop(self) -> None:
         """Cancel: end before the next batch (or before training starts); nothing is
         reported as finished. Safe from any thread."""
-        with self._lock:
-            self._cancelled = True
-            if self._job is not None:
-                self._job.stop()
+        self.control.stop()
 
     @property
     def cancelled(self) -> bool:
-        return self._cancelled
+        return self.control.is_stopped()
 
     @Slot()
     def run(self) -> None:
         try:
             result = self._teach()
-            if result is not None and not self._cancelled:
+            if result is not None and not self.cancelled:
                 self.finished.emit(result)
         except Exception as error:  # every failure must reach the person, in words
             self.failed.emit(describe_error(error))
@@ -97,59 +91,20 @@ class TeachWorker(QObject):
         request = self.request
         self.stage.emit("Reading MNIST…")
         mnist = load_mnist(request.data_dir)
+        relay = ProgressRelay(self._on_batch, self.epoch_finished.emit, self.control, self._on_end)
         job = Finetuning(
             request.model, request.x, request.labels, mnist=mnist, config=request.config,
-            callbacks=[_SignalRelay(self)],
+            callbacks=[relay], control=self.control,
         )  # fmt: skip
-        with self._lock:
-            if self._cancelled:
-                return None
-            self._job = job
+        if self.cancelled:
+            return None
         self.started.emit(job.describe())
         self.stage.emit("Scoring the model as it is…")
         return job.run()
 
+    def _on_batch(self, progress: BatchProgress, losses: list[float]) -> None:
+        self.progress.emit(progress)
 
-def start_teaching(worker: TeachWorker, on_finished: Callable[[], None]) -> QThread:
-    """Run ``worker`` on a new thread; ``on_finished`` (a GUI-thread slot) is called
-    when the thread has ended. The caller keeps the worker and the thread until then
-    and deletes them by dropping its references, in the GUI thread.
-
-    Unlike ``digitlab.desktop.common.background.start_in_thread`` nothing is deleted with
-    ``deleteLater``: a Python-made QObject destroyed in the worker thread takes one of
-    Qt's connection locks and then waits for the GIL, while the GUI thread, holding
-    the GIL as it builds a widget, can be waiting for that same lock. That deadlock
-    hung about one test run in ten; destroyed in Python, in the GUI thread, the GIL
-    is taken first and the lock after, as everywhere else.
-    """
-    thread = QThread()
-    thread.setObjectName("digitlab-teach")
-    worker.moveToThread(thread)
-    thread.started.connect(worker.run)
-    # Direct: the GUI thread may be blocked in thread.wait() (the window closing), so
-    # a queued quit would never be delivered. QThread.quit is thread-safe.
-    worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-    thread.finished.connect(on_finished)
-    thread.start()
-    return thread
-
-
-class _SignalRelay(Callback):
-    """The trainer's callbacks (on the worker thread) as the worker's signals."""
-
-    def __init__(self, worker: TeachWorker) -> None:
-        self.worker = worker
-        self._last_signal = 0.0
-
-    def on_batch_end(self, progress: BatchProgress) -> None:
-        now = time.monotonic()
-        if now - self._last_signal >= BATCH_SIGNAL_INTERVAL or progress.batch == progress.batches:
-            self._last_signal = now
-            self.worker.progress.emit(progress)
-
-    def on_epoch_end(self, result: EpochResult) -> None:
-        self.worker.epoch_finished.emit(result)
-
-    def on_train_end(self, result: TrainResult) -> None:
-        if not self.worker.cancelled:
-            self.worker.stage.emit("Scoring the taught model…")
+    def _on_end(self, result: TrainResult) -> None:
+        if not self.cancelled:
+            self.stage.emit("Scoring the taught model…")

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from digitlab.core.train.types import TrainConfig
 from digitlab.desktop.common.mnist_source import DataSourceRow
-from digitlab.desktop.common.task_dialogs import TrainingDialogs
+from digitlab.desktop.common.task_dialogs import TaskDialogs
 from digitlab.desktop.train.form import DEFAULTS, LABELS, TOOLTIPS, HyperParameterForm
 from digitlab.desktop.train.worker import TrainingRequest
 from digitlab.desktop.window.model_document import ModelDocument
@@ -188,7 +188,7 @@ class TrainingOptions(QWidget):
             self.output_edit.setText(str(self._default_output()))
 
     def choose_output(self) -> None:
-        path = TrainingDialogs.ask_output_path(self, Path(self.output_edit.text()))
+        path = TaskDialogs.ask_output_path(self, Path(self.output_edit.text()))
         if path is not None:
             self.output_edit.setText(str(path))
             self._output_chosen = True

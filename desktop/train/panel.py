@@ -1,10 +1,11 @@
 """The training panel: data, settings, Start/Pause/Resume/Stop, progress and live plots.
 
 Each run gets a fresh ``TrainingWorker`` on its own ``QThread``; the panel only shows
-what the worker's signals carry. When a run ends with a saved best model, the panel
-loads that file and makes it the window's model, so the canvas reads with it at once.
-The network being trained is never touched here: the canvas keeps using the loaded
-model (a separate network) until the new file replaces it.
+what the worker's signals carry. When a run ends with a saved best model, the worker
+hands that model over in memory (as the file holds it) and the panel makes it the
+window's model, so the canvas reads with it at once. The network being trained is
+never touched here: the canvas keeps using the loaded model (a separate network)
+until the run's best model replaces it.
 """
 
 from __future__ import annotations
@@ -22,12 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from digitlab.core.data.mnist import default_cache_dir
-from digitlab.core.errors import DigitlabError
-from digitlab.core.files.model_file import load_model
+from digitlab.core.files.model_file import ModelFile
 from digitlab.core.train.types import BatchProgress, EpochResult
 from digitlab.desktop.common.background import start_in_thread
 from digitlab.desktop.common.elided_label import ElidedLabel
-from digitlab.desktop.common.task_dialogs import KeepSnapshot, TrainingDialogs
+from digitlab.desktop.common.task_dialogs import KeepSnapshot, TaskDialogs
 from digitlab.desktop.train.controls import RunState, TrainingControls
 from digitlab.desktop.train.options import TrainingOptions
 from digitlab.desktop.train.plots import TrainingPlots
@@ -156,7 +156,7 @@ class TrainingPanel(QWidget):
         request = self.options.request()
         problem = output_problem(request.out)
         if problem:
-            TrainingDialogs.show_error(self, "Cannot start training", problem)
+            TaskDialogs.show_error(self, "Cannot start training", problem)
             return
         self._snapshot, self._closing = None, False
         self._out_existed = request.out.exists()
@@ -213,7 +213,7 @@ class TrainingPanel(QWidget):
         if not self.is_running():
             self.options.data_row.shutdown()
             return True
-        answer = TrainingDialogs.ask_keep_snapshot(self, self._snapshot)
+        answer = TaskDialogs.ask_keep_snapshot(self, self._snapshot)
         if answer is KeepSnapshot.CANCEL:
             return False
         self.shutdown(keep_snapshot=answer is KeepSnapshot.KEEP)
@@ -251,16 +251,11 @@ class TrainingPanel(QWidget):
         if result is not None and result.stopped == "diverged":
             kept = f"\n\nThe best model before that is in {report.snapshot}."
             message = report.message + (kept if report.snapshot else "")
-            TrainingDialogs.show_error(self, "Training diverged", message)
-        elif report.snapshot is not None:
-            self._use_model(report.snapshot)
+            TaskDialogs.show_error(self, "Training diverged", message)
+        elif report.model is not None and report.snapshot is not None:
+            self._use_model(report.model, report.snapshot)
 
-    def _use_model(self, path: Path) -> None:
-        try:
-            model_file = load_model(path)
-        except DigitlabError as error:
-            TrainingDialogs.show_error(self, "Could not load the trained model", str(error))
-            return
+    def _use_model(self, model_file: ModelFile, path: Path) -> None:
         self.document.set_model(model_file, path)
         self.model_trained.emit(model_file, str(path))
 
@@ -270,7 +265,7 @@ class TrainingPanel(QWidget):
             return
         kept = f"\n\nThe best model so far is kept in {self._snapshot}." if self._snapshot else ""
         self._say(f"Training failed: {message}")
-        TrainingDialogs.show_error(self, "Training failed", message + kept)
+        TaskDialogs.show_error(self, "Training failed", message + kept)
 
     @Slot()
     def _on_thread_finished(self) -> None:

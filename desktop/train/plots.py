@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from digitlab.core.train.types import BatchProgress, EpochResult
 from digitlab.desktop.common.background import describe_error
 from digitlab.desktop.common.style import colors_for
-from digitlab.desktop.common.task_dialogs import TrainingDialogs
+from digitlab.desktop.common.task_dialogs import TaskDialogs
 from digitlab.desktop.train.history import TrainingHistory
 from digitlab.desktop.train.plot_parts import PlotColors, hover_text, plot_colors
 
@@ -225,13 +225,13 @@ class TrainingPlots(QWidget):
         self._export("training.csv", "CSV tables (*.csv)", self.export_csv)
 
     def _export(self, name: str, file_filter: str, write) -> None:
-        path = TrainingDialogs.ask_export_path(self, Path.home() / name, file_filter)
+        path = TaskDialogs.ask_export_path(self, Path.home() / name, file_filter)
         if path is None:
             return
         try:
             write(path.with_suffix(Path(name).suffix) if not path.suffix else path)
         except OSError as error:
-            TrainingDialogs.show_error(self, "Could not export", describe_error(error))
+            TaskDialogs.show_error(self, "Could not export", describe_error(error))
 
     # -- hover and colours ------------------------------------------------------------
     def _on_mouse_moved(self, position: QPointF) -> None:

@@ -3,31 +3,30 @@
 ``TrainingWorker`` is parentless and moved to a fresh ``QThread`` per run (see
 ``digitlab.desktop.common.background.start_in_thread``). It prepares the ``TrainingRun`` in its
 thread (reading MNIST takes a moment) and executes it; the core trainer calls back on
-this thread, and the worker forwards what it reports as signals, which Qt queues to
-the GUI thread. Nothing the GUI receives shares memory with the network being trained.
+this thread, and a ``ProgressRelay`` forwards what it reports as signals, which Qt
+queues to the GUI thread. The best model arrives at the end in ``finished``, in
+memory: the network the GUI receives is a copy no one trains any more.
 
 Pause, resume and stop are plain methods, called from the GUI thread: the worker's
-own event loop is busy training, so queued slots would never run. They set flags and
-call the trainer's thread-safe controls, which take effect before the next batch.
+own event loop is busy training, so queued slots would never run. They go to the
+worker's ``RunControl``, which exists before the trainer does and which the trainer
+reads before every batch.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from digitlab.core.files.model_file import ModelFile
+from digitlab.core.train.control import RunControl
 from digitlab.core.train.run import TrainingOutcome, TrainingRun
-from digitlab.core.train.types import BatchProgress, Callback, EpochResult, TrainResult
+from digitlab.core.train.types import EpochResult, TrainResult
 from digitlab.desktop.common.background import describe_error
-
-#: Seconds between two batch_progress signals: ten a second look live, and the GUI
-#: then does almost nothing per batch however fast batches come.
-BATCH_SIGNAL_INTERVAL = 0.1
+from digitlab.desktop.common.progress_relay import ProgressRelay
 
 
 @dataclass(frozen=True)
@@ -47,9 +46,10 @@ class TrainingReport:
     result: TrainResult | None
     message: str
     out: Path
-    snapshot: Path | None  # the best model, when this run saved one
+    snapshot: Path | None  # where the best model is, when this run saved one
     test_accuracy: float | None = None
     test_loss: float | None = None
+    model: ModelFile | None = None  # what ``snapshot`` holds, test score included
 
 
 class TrainingWorker(QObject):
@@ -66,46 +66,25 @@ class TrainingWorker(QObject):
     def __init__(self, request: TrainingRequest) -> None:
         super().__init__()
         self.request = request
+        self.control = RunControl()
         self._run: TrainingRun | None = None
-        self._lock = threading.Lock()
-        self._want_pause = False
-        self._want_stop = False
-        self._saved = False
 
     # -- control, from the GUI thread ------------------------------------------
     def pause(self) -> None:
         """Hold before the next batch."""
-        with self._lock:
-            self._want_pause = True
-            self._apply_controls()
+        self.control.pause()
 
     def resume(self) -> None:
-        with self._lock:
-            self._want_pause = False
-            self._apply_controls()
+        self.control.resume()
 
     def stop(self) -> None:
         """End the run before the next batch (or before it starts); the best model stays."""
-        with self._lock:
-            self._want_stop = True
-            self._apply_controls()
+        self.control.stop()
 
     @property
     def saved_snapshot(self) -> bool:
         """True once this run has written its best model to ``request.out``."""
-        return self._saved
-
-    def _apply_controls(self) -> None:
-        # Called with the lock held, from either thread: the trainer exists only once
-        # TrainingRun.execute has made it, so the training thread calls this again
-        # after every batch to apply a request that came before.
-        trainer = self._run.trainer if self._run is not None else None
-        if trainer is None:
-            return
-        if self._want_stop:
-            trainer.stop()
-        elif self._want_pause != trainer.paused:
-            trainer.pause() if self._want_pause else trainer.resume()
+        return self._run is not None and self._run.saver.saved is not None
 
     # -- the run, on the worker thread ------------------------------------------
     @Slot()
@@ -120,63 +99,29 @@ class TrainingWorker(QObject):
     def _train(self) -> TrainingReport:
         request = self.request
         request.out.parent.mkdir(parents=True, exist_ok=True)
-        run = TrainingRun.prepare(
+        self._run = run = TrainingRun.prepare(
             request.overrides, data_dir=request.data_dir, resume=request.resume, out=request.out
         )
-        with self._lock:
-            self._run = run
-        if self._want_stop:
+        if self.control.is_stopped():
             return TrainingReport(None, "Stopped before training began.", request.out, None)
         self.started.emit(run.describe())
-        outcome = run.execute([_SignalRelay(self)])
-        return self._report(outcome)
+        relay = ProgressRelay(self.batch_progress.emit, self._on_epoch, self.control)
+        return self._report(run.execute([relay], self.control))
 
-    def _report(self, outcome: TrainingOutcome) -> TrainingReport:
+    def _on_epoch(self, result: EpochResult) -> None:
+        self.epoch_finished.emit(result)
+        saver = self._run.saver
+        if saver.saved_epoch == result.epoch:  # the saver reports before the relay
+            self.snapshot_saved.emit(str(saver.path))
+
+    @staticmethod
+    def _report(outcome: TrainingOutcome) -> TrainingReport:
         return TrainingReport(
             result=outcome.result,
             message=outcome.message,
             out=outcome.out,
-            snapshot=outcome.out if self._saved and outcome.out.exists() else None,
+            snapshot=outcome.out if outcome.model is not None else None,
             test_accuracy=outcome.test.accuracy if outcome.test else None,
             test_loss=outcome.test.loss if outcome.test else None,
+            model=outcome.model,
         )
-
-    def _after_batch(self) -> None:
-        with self._lock:
-            self._apply_controls()
-
-    def _control_pending(self) -> bool:
-        return self._want_stop or self._want_pause
-
-    def _snapshot_written(self, path: str) -> None:
-        self._saved = True
-        self.snapshot_saved.emit(path)
-
-
-class _SignalRelay(Callback):
-    """Turns the trainer's callbacks (on the worker thread) into the worker's signals."""
-
-    def __init__(self, worker: TrainingWorker) -> None:
-        self.worker = worker
-        self._losses: list[float] = []
-        self._last_signal = 0.0
-
-    def on_batch_end(self, progress: BatchProgress) -> None:
-        self._losses.append(progress.loss)
-        now = time.monotonic()
-        # The last batch of an epoch always goes, and so does the one before a pause
-        # or stop, so the progress shown is never stale while the run waits.
-        if (
-            now - self._last_signal >= BATCH_SIGNAL_INTERVAL
-            or progress.batch == progress.batches
-            or self.worker._control_pending()
-        ):
-            self._last_signal = now
-            losses, self._losses = self._losses, []
-            self.worker.batch_progress.emit(progress, losses)
-        self.worker._after_batch()
-
-    def on_epoch_end(self, result: EpochResult) -> None:
-        self.worker.epoch_finished.emit(result)
-        if result.snapshot_path:
-            self.worker._snapshot_written(result.snapshot_path)

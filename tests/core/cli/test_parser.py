@@ -169,3 +169,11 @@ def test_the_installed_command_runs_a_subcommand(trained):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Total params: 61,706" in result.stdout
+
+
+def test_parsing_loads_no_model_file_code():
+    # `digitlab --help` should answer at once: h5py loads only when a command needs it.
+    code = "import sys, digitlab.core.cli.parser; print('h5py' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

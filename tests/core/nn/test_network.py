@@ -407,6 +407,22 @@ def test_set_weights_copies_values_in():
     assert not np.any(target.params()["dense2.bias"] == 7)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_copy_is_an_independent_twin(dtype):
+    network = small_network(seed=3).cast(dtype)
+    twin = network.copy()
+    assert twin is not network and twin.get_config() == network.get_config()
+    assert twin.dtype == dtype
+    x, _ = batch(2)
+    assert_array_equal(twin.forward(x, False), network.forward(x, False))
+    twin.params()["dense2.bias"][...] += 1  # changing one leaves the other as it was
+    assert not np.array_equal(twin.params()["dense2.bias"], network.params()["dense2.bias"])
+    assert not any(
+        np.shares_memory(a, b)
+        for a, b in zip(twin.params().values(), network.params().values(), strict=True)
+    )
+
+
 def test_set_weights_validates_names_and_shapes():
     network = small_network()
     weights = network.get_weights()

@@ -15,7 +15,7 @@ from digitlab.core.train.schedules import (
     Schedule,
     StepLR,
     make_schedule,
-    schedule_from_config,
+    schedule_for_run,
 )
 
 
@@ -84,8 +84,6 @@ def test_bad_values_are_rejected(build, shown):
     ],
 )
 def test_config_round_trip(schedule):
-    config = {"class": type(schedule).__name__, "config": schedule.get_config()}
-    assert schedule_from_config(config) == schedule
     assert type(schedule)(**schedule.get_config()) == schedule
 
 
@@ -107,11 +105,33 @@ def test_make_schedule():
         (lambda: make_schedule("warmup"), "cosine"),
         (lambda: make_schedule("step", size=3), "size"),
         (lambda: make_schedule("step"), "step_size"),
-        (lambda: schedule_from_config({"class": "os.system", "config": {}}), "os.system"),
-        (lambda: schedule_from_config({"class": "Schedule", "config": {}}), "Schedule"),
-        (lambda: schedule_from_config({"class": "StepLR", "config": {"step_size": 0}}), "0"),
+        (lambda: schedule_for_run("os.system", 10), "os.system"),
+        (lambda: schedule_for_run("step", 0), "epochs must be an integer >= 1, got 0"),
+        (lambda: schedule_for_run("step", 10, step_size=0), "step_size must be"),
+        (lambda: schedule_for_run("cosine", 10, gamma=0.5), "unknown arguments ['gamma']"),
     ],
 )
 def test_factories_reject_unknown_or_bad_input(call, shown):
     with pytest.raises(ValueError, match=re.escape(shown)):
         call()
+
+
+@pytest.mark.parametrize(
+    ("name", "epochs", "expected"),
+    [
+        # What runs did before schedules knew their run defaults: files of those runs
+        # resume with exactly these.
+        ("constant", 20, ConstantLR()),
+        ("step", 20, StepLR(6, gamma=0.1)),
+        ("step", 2, StepLR(1, gamma=0.1)),
+        ("exponential", 20, ExponentialLR(0.9)),
+        ("cosine", 20, CosineLR(20, min_lr=0.0)),
+    ],
+)
+def test_a_run_fits_each_schedule_to_its_length(name, epochs, expected):
+    assert schedule_for_run(name, epochs) == expected
+
+
+def test_a_run_can_override_a_schedules_defaults():
+    assert schedule_for_run("Step", 30, gamma=0.5) == StepLR(10, gamma=0.5)
+    assert schedule_for_run("cosine", 12, min_lr=1e-5) == CosineLR(12, min_lr=1e-5)

@@ -4,12 +4,15 @@ import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
+from digitlab.core.data.download import DownloadProgress
+from digitlab.desktop.common import download_worker
 from digitlab.desktop.common.background import start_in_thread
 from digitlab.desktop.common.download_worker import DownloadWorker
 from digitlab.desktop.common.mnist_source import DataSourceRow
@@ -44,6 +47,21 @@ def mirror():
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
+
+
+@pytest.mark.parametrize("seconds_since_boot", [0.05, 1e6])
+def test_progress_is_throttled_and_the_first_report_always_goes(monkeypatch, seconds_since_boot):
+    # A clock that stands still: after the first report only a file's last one may go,
+    # whatever the clock reads (a machine booted moments ago included).
+    clock = SimpleNamespace(monotonic=lambda: seconds_since_boot)
+    monkeypatch.setattr(download_worker, "time", clock)
+    worker, shown = DownloadWorker(), []
+    worker.progress.connect(
+        lambda p: shown.append(p.done_bytes), Qt.ConnectionType.DirectConnection
+    )
+    for done in (0, 64, 128, 192):
+        worker._report(DownloadProgress("train.gz", "http://mirror/", done, 192))
+    assert shown == [0, 192]
 
 
 def test_cancel_leaves_no_files(qtbot, tmp_path, mirror):

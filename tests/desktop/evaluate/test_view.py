@@ -9,11 +9,10 @@ import pytest
 from fake_mnist import write_fake_mnist
 from PySide6.QtCore import QSettings, Qt
 
-from digitlab.desktop.common.task_dialogs import TrainingDialogs
+from digitlab.desktop.common.task_dialogs import TaskDialogs
 from digitlab.desktop.evaluate.browser import MAX_SHOWN
 from digitlab.desktop.evaluate.confusion_matrix import ConfusionMatrix, cell_strength
 from digitlab.desktop.evaluate.view import EvaluationView
-from digitlab.desktop.evaluate.worker import copy_network
 from digitlab.desktop.window.model_document import ModelDocument
 
 N_TEST = 100
@@ -80,7 +79,7 @@ def test_clicking_a_digit_shows_its_probabilities(qtbot, view):
 def test_missing_data_is_an_error_dialog(qtbot, view, tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(
-        TrainingDialogs, "show_error", classmethod(lambda cls, parent, t, m: shown.append((t, m)))
+        TaskDialogs, "show_error", classmethod(lambda cls, parent, t, m: shown.append((t, m)))
     )
     view.set_data_dir(tmp_path / "nowhere")
     view.evaluate()
@@ -91,7 +90,7 @@ def test_missing_data_is_an_error_dialog(qtbot, view, tmp_path, monkeypatch):
 
 def test_the_worker_gets_its_own_copy_of_the_network(view):
     network = view.document.network
-    twin = copy_network(network)
+    twin = network.copy()
     for name, value in network.params().items():
         assert twin.params()[name] is not value
         np.testing.assert_array_equal(twin.params()[name], value)

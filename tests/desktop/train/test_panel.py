@@ -5,15 +5,18 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
+import numpy as np
 import pytest
 from fake_mnist import write_fake_mnist
 from PySide6.QtCore import QSettings, Qt
 
+from digitlab.core.files import model_file
 from digitlab.core.files.model_file import load_model, save_model
 from digitlab.core.nn.architectures import lenet5
 from digitlab.core.train.types import TrainResult
 from digitlab.desktop.common.mnist_source import DATA_DIR_KEY, short_path
-from digitlab.desktop.common.task_dialogs import KeepSnapshot, TrainingDialogs
+from digitlab.desktop.common.task_dialogs import KeepSnapshot, TaskDialogs
+from digitlab.desktop.train import panel as panel_module
 from digitlab.desktop.train.controls import RunState
 from digitlab.desktop.train.panel import TrainingPanel, default_output_path
 from digitlab.desktop.train.worker import TrainingReport
@@ -29,16 +32,16 @@ def no_training_dialogs(monkeypatch, tmp_path):
     for name in ("ask_keep_snapshot", "ask_data_folder", "ask_output_path", "ask_export_path"):
 
         def refuse(*args, _name=name):
-            pytest.fail(f"unexpected dialog TrainingDialogs.{_name}{args[1:]}")
+            pytest.fail(f"unexpected dialog TaskDialogs.{_name}{args[1:]}")
 
-        monkeypatch.setattr(TrainingDialogs, name, classmethod(refuse))
+        monkeypatch.setattr(TaskDialogs, name, classmethod(refuse))
 
 
 @pytest.fixture
 def shown_errors(monkeypatch):
     shown = []
     monkeypatch.setattr(
-        TrainingDialogs, "show_error", classmethod(lambda cls, parent, t, m: shown.append((t, m)))
+        TaskDialogs, "show_error", classmethod(lambda cls, parent, t, m: shown.append((t, m)))
     )
     return shown
 
@@ -99,6 +102,22 @@ def test_a_run_fills_the_plots_and_hands_over_the_model(qtbot, panel, document, 
     assert ended.startswith("Last run ended in epoch 2/2 at ") and "ETA" not in ended
 
 
+def test_the_trained_model_is_handed_over_without_reading_its_file(
+    qtbot, panel, document, tmp_path, monkeypatch
+):
+    reads = []
+    monkeypatch.setattr(model_file, "load_model", reads.append)
+    monkeypatch.setattr(panel_module, "load_model", reads.append, raising=False)
+    run_to_end(qtbot, panel)
+    assert reads == []
+    monkeypatch.undo()
+    on_disk = load_model(tmp_path / "out" / "trained.h5")
+    assert document.model_file.metadata == on_disk.metadata
+    assert "test_accuracy" in document.model_file.metadata
+    for name, value in on_disk.network.get_weights().items():
+        np.testing.assert_array_equal(document.network.get_weights()[name], value, err_msg=name)
+
+
 def test_starting_folds_the_settings_into_one_line(qtbot, panel):
     panel.show()
     assert panel.options.isVisible() and panel.summary.full_text() == ""
@@ -122,7 +141,7 @@ def test_buttons_follow_the_run(qtbot, panel):
     qtbot.waitUntil(lambda: c.pause_button.isEnabled(), timeout=RUN_TIMEOUT)
     qtbot.mouseClick(c.pause_button, Qt.MouseButton.LeftButton)
     assert c.resume_button.isEnabled() and not c.pause_button.isEnabled()
-    assert panel._worker._run.trainer.paused or panel._worker._want_pause
+    assert panel._worker.control.is_paused()
     qtbot.mouseClick(c.resume_button, Qt.MouseButton.LeftButton)
     assert c.pause_button.isEnabled()
     with qtbot.waitSignal(panel.running_changed, timeout=RUN_TIMEOUT):
@@ -169,7 +188,7 @@ def test_closing_mid_run_asks_and_can_delete_the_snapshot(qtbot, panel, monkeypa
     panel.start()
     qtbot.waitUntil(lambda: panel._snapshot is not None, timeout=RUN_TIMEOUT)
     monkeypatch.setattr(
-        TrainingDialogs, "ask_keep_snapshot", classmethod(lambda cls, p, s: KeepSnapshot.DELETE)
+        TaskDialogs, "ask_keep_snapshot", classmethod(lambda cls, p, s: KeepSnapshot.DELETE)
     )
     assert panel.close_request()
     assert not panel.is_running()
@@ -180,7 +199,7 @@ def test_closing_can_be_cancelled_and_training_goes_on(qtbot, panel, monkeypatch
     set_form(panel, epochs=200)
     panel.start()
     monkeypatch.setattr(
-        TrainingDialogs, "ask_keep_snapshot", classmethod(lambda cls, p, s: KeepSnapshot.CANCEL)
+        TaskDialogs, "ask_keep_snapshot", classmethod(lambda cls, p, s: KeepSnapshot.CANCEL)
     )
     assert not panel.close_request()
     assert panel.is_running()

@@ -2,17 +2,20 @@
 
 import os
 import threading
+from types import SimpleNamespace
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
+import numpy as np
 import pytest
 from fake_mnist import write_fake_mnist
 from PySide6.QtCore import Qt
 
 from digitlab.core.errors import DatasetError
+from digitlab.core.files.model_file import load_model
 from digitlab.core.train.types import BatchProgress, EpochResult
+from digitlab.desktop.common import progress_relay
 from digitlab.desktop.common.background import describe_error, start_in_thread
-from digitlab.desktop.train import worker as training_worker
 from digitlab.desktop.train.worker import TrainingReport, TrainingRequest, TrainingWorker
 
 SMALL = {"epochs": 2, "batch_size": 32, "validation_size": 50, "augment": False}
@@ -76,6 +79,20 @@ def test_a_run_reports_every_batch_loss_and_every_epoch(qtbot, run_worker):
     assert report.test_accuracy is not None
 
 
+def test_the_best_model_comes_in_memory_as_the_file_holds_it(qtbot, run_worker):
+    outcome, saved = [], []
+    worker = run_worker(SMALL, finished=outcome.append, snapshot_saved=saved.append)
+    wait_done(qtbot, worker)
+    (report,) = outcome
+    on_disk = load_model(report.snapshot)
+    assert saved and set(saved) == {str(report.snapshot)}
+    assert report.model.metadata == on_disk.metadata
+    assert report.model.metadata["test_accuracy"] == report.test_accuracy
+    assert report.model.training_state == on_disk.training_state
+    for name, value in on_disk.network.get_weights().items():
+        np.testing.assert_array_equal(report.model.network.get_weights()[name], value)
+
+
 def test_started_carries_the_description(qtbot, run_worker):
     described = []
     worker = run_worker(SMALL, started=described.append)
@@ -92,13 +109,33 @@ def test_pause_holds_and_resume_continues(qtbot, run_worker):
     held = sum(seen)
     qtbot.wait(300)
     assert sum(seen) == held  # no batch ran while paused
-    assert worker._run.trainer.paused
+    assert worker.control.is_paused()
     worker.resume()
     qtbot.waitUntil(lambda: sum(seen) > held, timeout=20_000)
 
 
+@pytest.mark.parametrize("seconds_since_boot", [5.0, 1e6])
+def test_progress_is_throttled_and_the_first_batch_always_goes(
+    qtbot, run_worker, monkeypatch, seconds_since_boot
+):
+    # A clock that stands still: only the first report and each epoch's last may go,
+    # whatever the clock reads (a machine booted seconds ago included).
+    clock = SimpleNamespace(monotonic=lambda: seconds_since_boot)
+    monkeypatch.setattr(progress_relay, "time", clock)
+    monkeypatch.setattr(progress_relay, "BATCH_SIGNAL_INTERVAL", 3600.0)
+    batches = []
+    worker = run_worker(SMALL, batch_progress=lambda p, losses: batches.append((p, len(losses))))
+    wait_done(qtbot, worker)
+    per_epoch = -(-250 // 32)
+    assert [(p.epoch, p.batch, n) for p, n in batches] == [
+        (1, 1, 1),
+        (1, per_epoch, per_epoch - 1),
+        (2, per_epoch, per_epoch),
+    ]
+
+
 def test_stop_ends_the_run_within_one_batch(qtbot, run_worker, monkeypatch):
-    monkeypatch.setattr(training_worker, "BATCH_SIGNAL_INTERVAL", 0.0)  # report every batch
+    monkeypatch.setattr(progress_relay, "BATCH_SIGNAL_INTERVAL", 0.0)  # report every batch
     seen, outcome = [], []
     worker = run_worker(
         LONG, batch_progress=lambda p, losses: seen.append(p), finished=outcome.append

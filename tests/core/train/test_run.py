@@ -1,0 +1,100 @@
+"""TrainingRun: one MNIST run as the CLI and the app start it, on fake MNIST files."""
+
+import numpy as np
+import pytest
+from fake_mnist import write_fake_mnist
+
+from digitlab.core.data.mnist import load_mnist
+from digitlab.core.files.model_file import load_model, save_model
+from digitlab.core.train import run as run_module
+from digitlab.core.train import save_best
+from digitlab.core.train.control import RunControl
+from digitlab.core.train.run import TrainingRun
+from digitlab.core.train.types import TrainConfig
+
+SMALL = {"epochs": 2, "batch_size": 32, "validation_size": 50, "augment": False}
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return write_fake_mnist(tmp_path / "mnist", 300, 100)
+
+
+def test_the_best_model_is_scored_in_memory_and_written_once_more(data_dir, tmp_path, monkeypatch):
+    writes = []
+
+    def counting_save(path, *args, **kwargs):
+        writes.append(path)
+        return save_model(path, *args, **kwargs)
+
+    def no_reading(path):
+        pytest.fail(f"the run read {path} back")
+
+    monkeypatch.setattr(save_best, "save_model", counting_save)
+    run = TrainingRun.prepare(SMALL, data_dir=data_dir, out=tmp_path / "model.h5")
+    monkeypatch.setattr(run_module, "load_model", no_reading)
+    outcome = run.execute()
+    improvements = sum(1 for v in np.diff([np.inf, *outcome.result.history["val_loss"]]) if v < 0)
+    assert len(writes) == improvements + 1  # each snapshot, then the final file once
+    model = outcome.model
+    assert model.metadata["test_accuracy"] == outcome.test.accuracy
+    assert model.metadata["test_loss"] == outcome.test.loss
+    on_disk = load_model(tmp_path / "model.h5")
+    assert on_disk.metadata == model.metadata and on_disk.training_state == model.training_state
+    for name, value in on_disk.network.get_weights().items():
+        np.testing.assert_array_equal(model.network.get_weights()[name], value, err_msg=name)
+    assert f"Test accuracy {outcome.test.accuracy:.2%}" in outcome.message
+
+
+def test_a_run_stopped_before_any_epoch_ended_writes_nothing(data_dir, tmp_path):
+    control = RunControl()
+    control.stop()
+    run = TrainingRun.prepare(SMALL, data_dir=data_dir, out=tmp_path / "model.h5")
+    outcome = run.execute(control=control)
+    assert outcome.result.stopped == "stopped"
+    assert outcome.model is None and outcome.test is None
+    assert not (tmp_path / "model.h5").exists()
+
+
+def test_a_file_from_before_the_new_settings_resumes_as_it_did(data_dir, tmp_path):
+    first = TrainingRun.prepare(
+        {**SMALL, "schedule": "step", "augment": True}, data_dir=data_dir, out=tmp_path / "a.h5"
+    )
+    first.execute()
+    saved = load_model(tmp_path / "a.h5")
+    old_fields = {
+        "epochs", "batch_size", "optimizer", "lr", "weight_decay", "schedule", "patience",
+        "min_delta", "validation_size", "augment", "seed", "threads",
+    }  # fmt: skip
+    old_config = {k: v for k, v in saved.training_state["config"].items() if k in old_fields}
+    save_model(
+        tmp_path / "old.h5",
+        saved.network,
+        metadata={**saved.metadata, "train_config": old_config},
+        history=saved.history,
+        optimizer_state=saved.optimizer_state,
+        training_state={**saved.training_state, "config": old_config},
+    )
+    runs = {}
+    for name in ("a", "old"):
+        runs[name] = TrainingRun.prepare(
+            {"epochs": 4}, data_dir=data_dir, resume=tmp_path / f"{name}.h5",
+            out=tmp_path / f"{name}-resumed.h5",
+        )  # fmt: skip
+    assert (
+        runs["old"].config
+        == runs["a"].config
+        == TrainConfig.from_dict({**saved.training_state["config"], "epochs": 4})
+    )
+    outcomes = {name: run.execute() for name, run in runs.items()}
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy", "lr"):  # all but the timings
+        assert outcomes["old"].result.history[key] == outcomes["a"].result.history[key], key
+    new, old = (outcomes[n].model.network.get_weights() for n in ("a", "old"))
+    for name, value in new.items():
+        np.testing.assert_array_equal(old[name], value, err_msg=name)
+
+
+def test_the_description_says_what_will_be_trained_on(data_dir, tmp_path):
+    run = TrainingRun(TrainConfig(**SMALL), load_mnist(data_dir), tmp_path / "m.h5")
+    assert len(run.train) == 250 and len(run.validation) == 50
+    assert "Training LeNet-5 on 250 MNIST images (50 held out" in run.describe()
