@@ -36,7 +36,7 @@ from threadpoolctl import threadpool_limits
 
 from digitlab.core.files.model_file import ModelFile
 from digitlab.core.nn.architectures import lenet5
-from digitlab.core.recognise.recognition import recognise
+from digitlab.core.reading.recognition import recognise
 from digitlab.resources import bundled_model_path
 
 # Digits as strokes of points in a unit box (x right, y down), roughly as people write.

@@ -5,7 +5,7 @@ used: the continental seven with a crossbar and a hooked foot, the one with a lo
 flag and a base. Each glyph is a few strokes in a unit box (x right, y down, 0..1);
 every sample gets its own jitter of the points, slant, rotation, aspect, size, place
 on the canvas and pen width, then is rendered as anti-aliased strokes on a canvas-like
-image and run through ``digitlab.core.recognise.preprocess.to_mnist``, exactly like a
+image and run through ``digitlab.core.reading.preprocess.to_mnist``, exactly like a
 drawing in the app.
 
 Used by the fine-tuning tests and ``bench/finetune_style.py``; plain NumPy.
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitlab.core.recognise.preprocess import to_mnist
+from digitlab.core.reading.preprocess import to_mnist
 
 Stroke = np.ndarray  # (k, 2) float points (x, y) of one pen stroke
 

@@ -40,13 +40,13 @@ def train(args: argparse.Namespace) -> int:
 
 
 def evaluate_model(args: argparse.Namespace) -> int:
-    from digitlab.core.data.mnist import load_mnist, to_network_input
+    from digitlab.core.data.mnist import load_mnist
     from digitlab.core.files.model_file import load_model
     from digitlab.core.train.evaluation import evaluate
 
     model = load_model(args.model)
     test = load_mnist(args.data).test
-    result = evaluate(model.network, to_network_input(test.images), test.labels)
+    result = evaluate(model.network, *test.for_network())
     if args.json:
         print(json.dumps({"model": str(args.model), **result.to_dict()}))
         return 0
@@ -66,8 +66,8 @@ def evaluate_model(args: argparse.Namespace) -> int:
 
 
 def predict(args: argparse.Namespace) -> int:
-    from digitlab.core.recognise.image_io import load_image
-    from digitlab.core.recognise.recognition import recognise
+    from digitlab.core.reading.image_io import load_image
+    from digitlab.core.reading.recognition import recognise
 
     network = _load_default_model(args.model).network
     failures = 0

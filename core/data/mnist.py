@@ -133,6 +133,11 @@ class Split:
     def __len__(self) -> int:
         return len(self.labels)
 
+    def for_network(self) -> tuple[np.ndarray, np.ndarray]:
+        """(images as the network takes them, labels): float32 (N, 1, 28, 28) in [0, 1]
+        (see ``to_network_input``) and the labels as they are."""
+        return to_network_input(self.images), self.labels
+
 
 @dataclass(frozen=True)
 class MNIST:

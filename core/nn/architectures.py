@@ -11,12 +11,13 @@ from digitlab.core.nn.network import Network
 MNIST_SHAPE = (1, 28, 28)
 
 
-def lenet5(rng: np.random.Generator | int | None = None, classes: int = 10) -> Network:
+def lenet5(seed: np.random.Generator | int | None = None, classes: int = 10) -> Network:
     """LeNet-5 as digitlab's design describes it, with ReLU and max-pooling.
 
     conv 6@5x5 (padding 2 keeps 28x28, as LeNet's 32x32 input did) -> ReLU -> max-pool 2
     -> conv 16@5x5 -> ReLU -> max-pool 2 -> flatten (16*5*5 = 400) -> dense 120 -> ReLU
-    -> dense 84 -> ReLU -> dense 10, trained with softmax cross-entropy; He init.
+    -> dense 84 -> ReLU -> dense 10, trained with softmax cross-entropy; He init drawn
+    from ``seed`` (an int or a Generator; None: fresh entropy).
     """
     layers = [
         Conv2D(6, 5, padding=2, name="conv1"),
@@ -32,4 +33,4 @@ def lenet5(rng: np.random.Generator | int | None = None, classes: int = 10) -> N
         ReLU(name="relu4"),
         Dense(classes, name="dense3"),
     ]
-    return Network(layers, MNIST_SHAPE, rng=rng)
+    return Network(layers, MNIST_SHAPE, rng=seed)

@@ -2,8 +2,8 @@
 
 ``digitlab finetune --images DIR`` and the "My digits" import read them; the export
 writes them. Pictures are prepared exactly as ``digitlab predict`` prepares them
-(``digitlab.core.recognise.image_io.load_image`` then
-``digitlab.core.recognise.preprocess``), so any size, format and polarity will do.
+(``digitlab.core.reading.image_io.load_image`` then
+``digitlab.core.reading.preprocess``), so any size, format and polarity will do.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from digitlab.core.errors import DatasetError
-from digitlab.core.recognise.image_io import load_image, save_png
-from digitlab.core.recognise.preprocess import preprocess_steps
+from digitlab.core.reading.image_io import load_image, save_png
+from digitlab.core.reading.preprocess import preprocess_steps
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 
@@ -45,7 +45,7 @@ def read_digit_folder(folder: str | Path) -> DigitFolder:
     """Load and prepare every picture in ``folder/<digit>/``.
 
     Raises DatasetError for a missing folder, a folder without pictures or a picture
-    without ink, and digitlab.core.recognise.image_io.ImageFileError for a file that cannot be read.
+    without ink, and digitlab.core.reading.image_io.ImageFileError for a file that cannot be read.
     """
     folder = Path(folder)
     if not folder.is_dir():

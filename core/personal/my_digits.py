@@ -25,7 +25,7 @@ from digitlab.core.data.mnist import default_cache_dir
 from digitlab.core.files.atomic import os_reason
 from digitlab.core.personal.digit_folder import read_digit_folder, write_png
 from digitlab.core.personal.my_digits_file import MyDigitsError, read_columns, write_columns
-from digitlab.core.recognise.preprocess import area_resample
+from digitlab.core.reading.preprocess import area_resample
 
 __all__ = ["MyDigitsError", "MyDigitsStore", "Sample", "open_store", "set_aside_corrupt"]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digitlab.core.data.mnist import MNIST, load_mnist, split_validation, to_network_input
+from digitlab.core.data.mnist import MNIST, load_mnist, split_validation
 from digitlab.core.errors import ModelFileError
 from digitlab.core.files.model_file import ModelFile, load_model
 from digitlab.core.nn.architectures import lenet5
@@ -117,8 +117,8 @@ class TrainingRun:
         r = self.resume_from
         return Trainer(
             r.network if r else lenet5(self.config.seed),
-            (to_network_input(self.train.images), self.train.labels),
-            (to_network_input(self.validation.images), self.validation.labels),
+            self.train.for_network(),
+            self.validation.for_network(),
             self.config,
             callbacks=[self.saver, *callbacks],
             control=control,
@@ -139,6 +139,6 @@ class TrainingRun:
         if best is None:  # no epoch of this run improved: nothing was written
             return TrainingOutcome(result, None, self.out)
         test = self.data.test
-        score = evaluate(best.network, to_network_input(test.images), test.labels)
+        score = evaluate(best.network, *test.for_network())
         model = self.saver.add_metadata(test_accuracy=score.accuracy, test_loss=score.loss)
         return TrainingOutcome(result, score, self.out, model)

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 MODEL_FILTER = "digitlab models (*.h5);;All files (*)"
-#: The formats ``digitlab.core.recognise.image_io`` reads (through Pillow).
+#: The formats ``digitlab.core.reading.image_io`` reads (through Pillow).
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ");;All files (*)"
 

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from digitlab.core.recognise.preprocess import FRAME
-from digitlab.core.recognise.recognition import Recognition
+from digitlab.core.reading.preprocess import FRAME
+from digitlab.core.reading.recognition import Recognition
 from digitlab.desktop.common.style import colors_for
 from digitlab.desktop.draw.label_bar import LabelBar
 

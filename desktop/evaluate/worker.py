@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from digitlab.core.data.mnist import load_mnist, to_network_input
+from digitlab.core.data.mnist import load_mnist
 from digitlab.core.nn.network import Network
 from digitlab.core.train.evaluation import Evaluation, evaluate
 from digitlab.desktop.common.background import describe_error
@@ -43,7 +43,7 @@ class EvaluationWorker(QObject):
     def run(self) -> None:
         try:
             test = load_mnist(self.data_dir).test
-            result = evaluate(self.network, to_network_input(test.images), test.labels)
+            result = evaluate(self.network, *test.for_network())
             self.finished.emit(EvaluationReport(result, test.images, self.model_name))
         except Exception as error:  # every failure must reach the person, in words
             self.failed.emit(describe_error(error))

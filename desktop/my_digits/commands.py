@@ -26,7 +26,7 @@ from digitlab.core.personal.my_digits import (
     open_store,
 )
 from digitlab.core.personal.teach import FinetuneConfig
-from digitlab.core.recognise.recognition import Recognition
+from digitlab.core.reading.recognition import Recognition
 from digitlab.desktop.common.dialogs import Dialogs
 from digitlab.desktop.common.mnist_source import locate_mnist
 from digitlab.desktop.my_digits.teach_dialog import TeachDialog

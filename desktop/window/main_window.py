@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from digitlab.core.errors import DigitlabError
 from digitlab.core.files.model_file import ModelFile
-from digitlab.core.recognise.image_io import load_image
-from digitlab.core.recognise.recognition import Recognition, recognise
+from digitlab.core.reading.image_io import load_image
+from digitlab.core.reading.recognition import Recognition, recognise
 from digitlab.desktop.common.dialogs import IMAGE_SUFFIXES, Dialogs
 from digitlab.desktop.common.style import app_icon
 from digitlab.desktop.draw.canvas import DrawingCanvas

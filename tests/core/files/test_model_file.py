@@ -90,7 +90,7 @@ TRAINING_STATE = {"epoch": 2, "best_val_loss": 0.21, "rng": [1, 2, 3], "early_st
 @pytest.fixture(scope="module")
 def lenet_file(tmp_path_factory):
     """A LeNet-5 file with everything: metadata, history, Adam state and training state."""
-    network = lenet5(rng=0)
+    network = lenet5(seed=0)
     optimizer = trained_adam(network)
     path = tmp_path_factory.mktemp("saved") / "model.h5"
     metadata = {"name": "LeNet-5", "dataset": "MNIST", "val_accuracy": 0.99, "epochs": 2}

@@ -8,8 +8,8 @@ from PIL import Image
 
 from digitlab.core.errors import DatasetError
 from digitlab.core.personal.digit_folder import read_digit_folder, write_png
-from digitlab.core.recognise.image_io import ImageFileError
-from digitlab.core.recognise.preprocess import to_mnist
+from digitlab.core.reading.image_io import ImageFileError
+from digitlab.core.reading.preprocess import to_mnist
 
 
 def bar(size: int) -> np.ndarray:

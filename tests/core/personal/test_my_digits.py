@@ -21,8 +21,8 @@ from digitlab.core.personal.my_digits import (
     open_store,
     set_aside_corrupt,
 )
-from digitlab.core.recognise.image_io import ImageFileError
-from digitlab.core.recognise.preprocess import to_mnist
+from digitlab.core.reading.image_io import ImageFileError
+from digitlab.core.reading.preprocess import to_mnist
 
 
 def drawing(rng: np.random.Generator, size: int = 60) -> np.ndarray:

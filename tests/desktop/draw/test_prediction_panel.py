@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from digitlab.core.nn.architectures import lenet5
-from digitlab.core.recognise.recognition import recognise
+from digitlab.core.reading.recognition import recognise
 from digitlab.desktop.draw.prediction_panel import NO_DIGIT, PredictionPanel
 
 

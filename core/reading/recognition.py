@@ -12,7 +12,7 @@ import numpy as np
 
 from digitlab.core.nn.losses import softmax
 from digitlab.core.nn.network import Network
-from digitlab.core.recognise.preprocess import PreprocessSteps, preprocess_steps
+from digitlab.core.reading.preprocess import PreprocessSteps, preprocess_steps
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,7 +47,7 @@ def recognise(network: Network, image: np.ndarray, *, with_activations: bool = T
 
     The network runs once: with ``with_activations`` every layer's output is kept and
     the last one, the logits, gives the probabilities. Raises ShapeError for an image
-    that is not 2-D or lies outside [0, 1] (see ``digitlab.core.recognise.preprocess``).
+    that is not 2-D or lies outside [0, 1] (see ``digitlab.core.reading.preprocess``).
     """
     steps = preprocess_steps(image)
     classes = int(np.prod(network.output_shape))

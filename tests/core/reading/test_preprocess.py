@@ -1,4 +1,4 @@
-"""core.recognise.preprocess: MNIST-style crop, scale and centre; invariance to where and how large
+"""core.reading.preprocess: MNIST-style crop, scale and centre; invariance to where and how large
 a digit is drawn; the exact area resample against hand-worked cases."""
 
 import itertools
@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose, assert_array_equal
 
 from digitlab.core.errors import ShapeError
-from digitlab.core.recognise.preprocess import (
+from digitlab.core.reading.preprocess import (
     CENTRE,
     area_resample,
     area_weights,

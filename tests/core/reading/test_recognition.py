@@ -1,4 +1,4 @@
-"""digitlab.core.recognise.recognition: preprocess, one forward, probabilities and activations."""
+"""digitlab.core.reading.recognition: preprocess, one forward, probabilities and activations."""
 
 import numpy as np
 import pytest
@@ -6,8 +6,8 @@ import pytest
 from digitlab.core.errors import ShapeError
 from digitlab.core.nn.architectures import lenet5
 from digitlab.core.nn.losses import softmax
-from digitlab.core.recognise.preprocess import to_mnist
-from digitlab.core.recognise.recognition import recognise
+from digitlab.core.reading.preprocess import to_mnist
+from digitlab.core.reading.recognition import recognise
 
 
 @pytest.fixture(scope="module")

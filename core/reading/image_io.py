@@ -2,7 +2,7 @@
 
 Any PNG, JPEG, BMP or GIF will do: grey or colour, 8 or 16 bits, with or without
 transparency, dark ink on light paper or light ink on dark. The result is what
-:mod:`digitlab.core.recognise.preprocess` expects: a float32 (H, W) image in [0, 1]
+:mod:`digitlab.core.reading.preprocess` expects: a float32 (H, W) image in [0, 1]
 with the ink high and the background at 0. This is the only module in digitlab that uses Pillow.
 """
 

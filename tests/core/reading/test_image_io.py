@@ -1,4 +1,4 @@
-"""core.recognise.image_io: every kind of file a user might open reads as the same digit, and
+"""core.reading.image_io: every kind of file a user might open reads as the same digit, and
 files that cannot be read are refused with their name."""
 
 import re
@@ -8,8 +8,8 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from PIL import Image
 
-from digitlab.core.recognise.image_io import ImageFileError, load_image
-from digitlab.core.recognise.preprocess import to_mnist
+from digitlab.core.reading.image_io import ImageFileError, load_image
+from digitlab.core.reading.preprocess import to_mnist
 
 # After preprocessing, a file must give the reference's 28x28 image within this (on
 # pixels in [0, 1]). Every file here lands within 0.01, JPEG and a 16-colour palette
