@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     download = subparsers.add_parser("download", help="download MNIST into the data cache")
     download.add_argument("--dest", metavar="DIR", help="where to put the files")
     download.set_defaults(run=commands.download)
+    _add_install_desktop_entry(subparsers)
     return parser
 
 
@@ -115,6 +116,19 @@ def _add_finetune(subparsers: argparse._SubParsersAction) -> None:
         "<model>-personal.h5 in the current folder)")  # fmt: skip
     add("--json", action="store_true", help="end with the figures as one JSON object")
     finetune.set_defaults(run=commands.finetune)
+
+
+def _add_install_desktop_entry(subparsers: argparse._SubParsersAction) -> None:
+    entry = subparsers.add_parser(
+        "install-desktop-entry",
+        help="add digitlab to your applications menu (--remove takes it out)",
+        description="Write a freedesktop.org desktop entry and its icon for this "
+        "installation of digitlab: $XDG_DATA_HOME/applications/digitlab.desktop and "
+        "$XDG_DATA_HOME/icons/hicolor/scalable/apps/digitlab.svg ($XDG_DATA_HOME is "
+        "~/.local/share unless set). Running it again updates them.",
+    )
+    entry.add_argument("--remove", action="store_true", help="delete those two files instead")
+    entry.set_defaults(run=commands.install_desktop_entry)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
