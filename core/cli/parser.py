@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(subparsers)
     _add_eval(subparsers)
     _add_predict(subparsers)
-    _add_finetune(subparsers)
+    _add_teach(subparsers)
     summary = subparsers.add_parser(
         "summary", help="show a model's layers, parameter counts and training metadata"
     )
@@ -95,18 +95,20 @@ def _add_predict(subparsers: argparse._SubParsersAction) -> None:
     predict.set_defaults(run=commands.predict)
 
 
-def _add_finetune(subparsers: argparse._SubParsersAction) -> None:
-    finetune = subparsers.add_parser(
-        "finetune",
-        help="teach a model your handwriting from pictures in DIR/<digit>/",
-        description="Fine-tune a model on your own digit pictures (DIR/0/*.png .. "
-        "DIR/9/*.png, any size or polarity), mixed with replayed MNIST images so it does "
-        "not forget MNIST; prints accuracy before and after and writes the new model.",
+def _add_teach(subparsers: argparse._SubParsersAction) -> None:
+    teach = subparsers.add_parser(
+        "teach",
+        aliases=["finetune"],  # its name before "teach" was the one word everywhere
+        help="teach a model your handwriting from pictures in DIR/<digit>/ (also: finetune)",
+        description="Teach a model your handwriting: train it further on your own digit "
+        "pictures (DIR/0/*.png .. DIR/9/*.png, any size or polarity), mixed with replayed "
+        "MNIST images so it does not forget MNIST; prints accuracy before and after and "
+        "writes the new model. `digitlab finetune` is the same command.",
     )
-    add = finetune.add_argument
+    add = teach.add_argument
     add("--model", metavar="FILE", help="the model to start from (default: the bundled model)")
     add("--images", metavar="DIR", required=True, help="folder with subfolders 0 to 9")
-    _data_option(finetune)
+    _data_option(teach)
     add("--epochs", type=int, metavar="N", help="most epochs to run (default 6)")
     add("--replay", type=int, metavar="N", help="MNIST images mixed in (default: 10 per "
         "picture of yours, at least 3000)")  # fmt: skip
@@ -115,7 +117,7 @@ def _add_finetune(subparsers: argparse._SubParsersAction) -> None:
     add("--out", metavar="FILE", help="where to write the new model (default "
         "<model>-personal.h5 in the current folder)")  # fmt: skip
     add("--json", action="store_true", help="end with the figures as one JSON object")
-    finetune.set_defaults(run=commands.finetune)
+    teach.set_defaults(run=commands.finetune)
 
 
 def _add_install_desktop_entry(subparsers: argparse._SubParsersAction) -> None:

@@ -132,7 +132,7 @@ FIELDS: list[tuple[str, Callable[[ModelFile, Path | None], str]]] = [
     ("Epochs", lambda m, p: _epochs(m)),
     ("Created", lambda m, p: format_created(m.metadata.get("created"))),
     ("Optimizer", lambda m, p: format_optimizer(m.metadata, m.optimizer_state)),
-    ("Personalised", lambda m, p: personalisation(m.metadata) or "no"),
+    ("Taught", lambda m, p: personalisation(m.metadata) or "no"),
     ("Parameters", lambda m, p: format_count(m.network.num_params)),
     ("Input", lambda m, p: _shape(m.network.input_shape)),
     ("digitlab version", lambda m, p: format_text(m.metadata.get("digitlab_version"))),

@@ -68,15 +68,16 @@ def test_shows_the_training_metadata(panel: ModelPanel, utc, tmp_path: Path) -> 
     assert panel.field_text("Parameters") == "61,706"
     assert panel.field_text("Input") == "1\u00d728\u00d728"
     assert panel.field_text("digitlab version") == "0.1.0"
-    assert panel.field_text("Personalised") == "no"
+    assert panel.field_text("Taught") == "no"
 
 
-def test_a_personalised_model_says_on_what(panel: ModelPanel, tmp_path: Path) -> None:
+def test_a_taught_model_says_on_what(panel: ModelPanel, tmp_path: Path) -> None:
     taught = {**METADATA, "personalised": True, "personal_samples": 24}
     taught |= {"personal_held_out": 6, "base_model": "lenet5-mnist", "base_test_accuracy": 0.9929}
     panel.show_model(model_file(taught), tmp_path / "mine.h5")
-    assert panel.field_text("Personalised") == (
-        "on 24 of your digits (6 held out), from lenet5-mnist; MNIST test 99.29% → 99.07%"
+    assert panel.field_text("Taught") == (
+        "your handwriting (24 of your digits, 6 held out), from lenet5-mnist; "
+        "MNIST test 99.29% → 99.07%"
     )
 
 
