@@ -84,7 +84,7 @@ def test_a_vertical_stroke_reads_as_one_with_the_bundled_model(
 
 def test_undo_and_clear_from_the_keyboard(window, qtbot, draw, make_line):
     window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=10_000)
     draw(window.canvas, centre_line(window, make_line))
     draw(window.canvas, centre_line(window, make_line, dx=60))
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
