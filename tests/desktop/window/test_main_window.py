@@ -150,17 +150,7 @@ def test_closing_without_changes_does_not_ask(window):
     assert window.close()
 
 
-@pytest.fixture
-def restore_app_palette():
-    app = QApplication.instance()
-    palette = app.palette()
-    yield
-    app.setPalette(palette)
-
-
-def test_switching_theme_keeps_the_drawing_and_remembers_it(
-    window, draw, make_line, restore_app_palette
-):
+def test_switching_theme_keeps_the_drawing_and_remembers_it(window, draw, make_line):
     draw(window.canvas, centre_line(window, make_line))
     ink = window.canvas.ink_image()
     window.set_theme("dark")
