@@ -133,8 +133,18 @@ def _add_install_desktop_entry(subparsers: argparse._SubParsersAction) -> None:
     entry.set_defaults(run=commands.install_desktop_entry)
 
 
+def _tolerant_output() -> None:
+    """Characters the terminal's encoding lacks ("→" in a Latin-1 locale, or in a
+    Windows console) print as "?" instead of ending the command with a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a subcommand; user mistakes give one line on stderr and exit code 2."""
+    _tolerant_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
