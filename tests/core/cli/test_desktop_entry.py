@@ -87,7 +87,7 @@ def test_remove_deletes_exactly_the_two_files_it_wrote(data_home, capsys):
 
 def test_an_unwritable_folder_is_one_error_line(data_home, capsys):
     data_home.mkdir()
-    (data_home / "applications").write_text("a file where the folder should be")
+    (data_home / "applications").write_text("a file, not a folder", encoding="utf-8")
     assert main(["install-desktop-entry"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "could not write" in err[0], err
