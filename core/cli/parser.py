@@ -98,8 +98,8 @@ def _add_predict(subparsers: argparse._SubParsersAction) -> None:
 def _add_teach(subparsers: argparse._SubParsersAction) -> None:
     teach = subparsers.add_parser(
         "teach",
-        aliases=["finetune"],  # its name before "teach" was the one word everywhere
-        help="teach a model your handwriting from pictures in DIR/<digit>/ (also: finetune)",
+        aliases=["finetune"],  # the name it had before "teach" became the one word
+        help="teach a model your handwriting from pictures in DIR/<digit>/",
         description="Teach a model your handwriting: train it further on your own digit "
         "pictures (DIR/0/*.png .. DIR/9/*.png, any size or polarity), mixed with replayed "
         "MNIST images so it does not forget MNIST; prints accuracy before and after and "
