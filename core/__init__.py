@@ -20,10 +20,20 @@ from digitlab.core.version import __version__
 _EXPORTS: dict[str, str] = {
     # the network and its parts
     **dict.fromkeys(
-        ("Layer", "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "Dense", "ReLU", "Sigmoid",
-         "Tanh", "Dropout"),
+        (
+            "Layer",
+            "Conv2D",
+            "MaxPool2D",
+            "AvgPool2D",
+            "Flatten",
+            "Dense",
+            "ReLU",
+            "Sigmoid",
+            "Tanh",
+            "Dropout",
+        ),
         "digitlab.core.nn.layers",
-    ),  # fmt: skip
+    ),
     "Network": "digitlab.core.nn.network",
     "lenet5": "digitlab.core.nn.architectures",
     # training
@@ -76,7 +86,13 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__ serves
-    from digitlab.core.data.mnist import MNIST, Split, load_mnist, split_validation, to_network_input
+    from digitlab.core.data.mnist import (
+        MNIST,
+        Split,
+        load_mnist,
+        split_validation,
+        to_network_input,
+    )
     from digitlab.core.errors import DatasetError, DigitlabError, ModelFileError, ShapeError
     from digitlab.core.files.model_file import ModelFile, load_model, save_model
     from digitlab.core.nn.architectures import lenet5

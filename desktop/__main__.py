@@ -1,4 +1,4 @@
-"""``python -m desktop``: the same as the ``digitlab`` command."""
+"""``python -m digitlab.desktop``: the same as the ``digitlab`` command."""
 
 import sys
 

@@ -28,3 +28,8 @@ def bundled_model_path() -> Path:
 def icon_path(name: str) -> Path:
     """An icon file by file name, e.g. ``"digitlab.svg"``."""
     return _resource("icons", name)
+
+
+def desktop_entry_path() -> Path:
+    """The freedesktop ``.desktop`` file that ``digitlab install-desktop-entry`` installs."""
+    return _resource("digitlab.desktop")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +11,13 @@ from mnist_data import mnist, mnist_dir  # noqa: F401 (real-MNIST fixtures for e
 
 from digitlab.core.nn.layers import LAYER_TYPES, Layer, OutputSign, forget_layer_type
 
+# The XDG base directories and where the spec puts them by default, under $HOME.
+XDG_FOLDERS = {
+    "XDG_DATA_HOME": ".local/share",
+    "XDG_CONFIG_HOME": ".config",
+    "XDG_CACHE_HOME": ".cache",
+    "XDG_STATE_HOME": ".local/state",
+}
 SEED = 1998  # the year of LeCun et al.'s LeNet-5 paper; any fixed value would do
 
 # Seven-segment digits: which of the segments a..g each digit lights.
@@ -65,6 +73,19 @@ def make_digits(
         _draw_segments(image[0], int(digit), int(top + dy), int(left + dx))
     images += noise * rng.random(images.shape, dtype=np.float32)
     return np.clip(images, 0.0, 1.0), labels
+
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory, monkeypatch) -> Path:
+    """Every test gets its own empty home: the user's files (settings, the my-digits
+    store, a downloaded MNIST) can neither change a result nor be changed. Tests that
+    want MNIST name it (DIGITLAB_TEST_MNIST, or DIGITLAB_DATA set by the test)."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for name, folder in XDG_FOLDERS.items():
+        monkeypatch.setenv(name, str(home / folder))
+    monkeypatch.delenv("DIGITLAB_DATA", raising=False)
+    return home
 
 
 @pytest.fixture

@@ -176,3 +176,23 @@ def download(args: argparse.Namespace) -> int:
     line.clear()
     print(f"MNIST is ready in {Path(dest)}")
     return 0
+
+
+def install_desktop_entry(args: argparse.Namespace) -> int:
+    from digitlab.core.cli import desktop_entry
+
+    files = desktop_entry.entry_files()
+    if args.remove:
+        removed = desktop_entry.remove(files)
+        for path in removed:
+            print(f"Removed {path}")
+        if not removed:
+            print(f"There was no desktop entry to remove ({files.entry}).")
+        return 0
+    command = desktop_entry.launch_command()
+    changed = desktop_entry.install(files, command)
+    state = "Installed" if changed else "Already installed, unchanged:"
+    print(f"{state} {files.entry}\n  opens: {' '.join(command)}\n  icon: {files.icon}")
+    print("digitlab is in your applications menu (`digitlab install-desktop-entry --remove` "
+          "takes it out).")  # fmt: skip
+    return 0

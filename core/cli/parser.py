@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(subparsers)
     _add_eval(subparsers)
     _add_predict(subparsers)
-    _add_finetune(subparsers)
+    _add_teach(subparsers)
     summary = subparsers.add_parser(
         "summary", help="show a model's layers, parameter counts and training metadata"
     )
@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     download = subparsers.add_parser("download", help="download MNIST into the data cache")
     download.add_argument("--dest", metavar="DIR", help="where to put the files")
     download.set_defaults(run=commands.download)
+    _add_install_desktop_entry(subparsers)
     return parser
 
 
@@ -94,18 +95,20 @@ def _add_predict(subparsers: argparse._SubParsersAction) -> None:
     predict.set_defaults(run=commands.predict)
 
 
-def _add_finetune(subparsers: argparse._SubParsersAction) -> None:
-    finetune = subparsers.add_parser(
-        "finetune",
+def _add_teach(subparsers: argparse._SubParsersAction) -> None:
+    teach = subparsers.add_parser(
+        "teach",
+        aliases=["finetune"],  # the name it had before "teach" became the one word
         help="teach a model your handwriting from pictures in DIR/<digit>/",
-        description="Fine-tune a model on your own digit pictures (DIR/0/*.png .. "
-        "DIR/9/*.png, any size or polarity), mixed with replayed MNIST images so it does "
-        "not forget MNIST; prints accuracy before and after and writes the new model.",
+        description="Teach a model your handwriting: train it further on your own digit "
+        "pictures (DIR/0/*.png .. DIR/9/*.png, any size or polarity), mixed with replayed "
+        "MNIST images so it does not forget MNIST; prints accuracy before and after and "
+        "writes the new model. `digitlab finetune` is the same command.",
     )
-    add = finetune.add_argument
+    add = teach.add_argument
     add("--model", metavar="FILE", help="the model to start from (default: the bundled model)")
     add("--images", metavar="DIR", required=True, help="folder with subfolders 0 to 9")
-    _data_option(finetune)
+    _data_option(teach)
     add("--epochs", type=int, metavar="N", help="most epochs to run (default 6)")
     add("--replay", type=int, metavar="N", help="MNIST images mixed in (default: 10 per "
         "picture of yours, at least 3000)")  # fmt: skip
@@ -114,11 +117,34 @@ def _add_finetune(subparsers: argparse._SubParsersAction) -> None:
     add("--out", metavar="FILE", help="where to write the new model (default "
         "<model>-personal.h5 in the current folder)")  # fmt: skip
     add("--json", action="store_true", help="end with the figures as one JSON object")
-    finetune.set_defaults(run=commands.finetune)
+    teach.set_defaults(run=commands.finetune)
+
+
+def _add_install_desktop_entry(subparsers: argparse._SubParsersAction) -> None:
+    entry = subparsers.add_parser(
+        "install-desktop-entry",
+        help="add digitlab to your applications menu (--remove takes it out)",
+        description="Write a freedesktop.org desktop entry and its icon for this "
+        "installation of digitlab: $XDG_DATA_HOME/applications/digitlab.desktop and "
+        "$XDG_DATA_HOME/icons/hicolor/scalable/apps/digitlab.svg ($XDG_DATA_HOME is "
+        "~/.local/share unless set). Running it again updates them.",
+    )
+    entry.add_argument("--remove", action="store_true", help="delete those two files instead")
+    entry.set_defaults(run=commands.install_desktop_entry)
+
+
+def _tolerant_output() -> None:
+    """Characters the terminal's encoding lacks ("→" in a Latin-1 locale, or in a
+    Windows console) print as "?" instead of ending the command with a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a subcommand; user mistakes give one line on stderr and exit code 2."""
+    _tolerant_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

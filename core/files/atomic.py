@@ -60,7 +60,9 @@ def _umask() -> int:
     # Reading the umask via os.umask() sets it for a moment for every thread; Linux
     # reports it in /proc instead. Elsewhere assume the common 022.
     try:
-        status = Path("/proc/self/status").read_text()
+        # Bytes, not text: the Name: line holds the process name's bytes as they are,
+        # which need not decode in the locale's encoding.
+        status = Path("/proc/self/status").read_bytes().decode("ascii", errors="replace")
         return int(re.search(r"^Umask:\s*([0-7]+)", status, re.MULTILINE).group(1), 8)
     except (OSError, AttributeError, ValueError):
         return 0o022

@@ -27,13 +27,15 @@ def _show(value: Any, kind: str) -> str:
 
 def personalisation(metadata: dict[str, Any]) -> str | None:
     """How a model was taught someone's handwriting, in one line, or None if it was not:
-    "on 24 of your digits (6 held out), from lenet5-mnist; MNIST test 99.29% -> 99.27%"."""
+    "your handwriting (24 of your digits, 6 held out), from lenet5-mnist; MNIST test
+    99.29% → 99.27%". (The metadata keys keep their first names, so old files read alike.)"""
     if metadata.get("personalised") is not True:
         return None
     samples, held = metadata.get("personal_samples"), metadata.get("personal_held_out")
-    text = f"on {samples} of your digits" if isinstance(samples, int) else "on your digits"
+    text = f"{samples} of your digits" if isinstance(samples, int) else ""
     if isinstance(held, int) and held > 0:
-        text += f" ({held} held out)"
+        text += f", {held} held out" if text else f"{held} of your digits held out"
+    text = f"your handwriting ({text})" if text else "your handwriting"
     if metadata.get("base_model"):
         text += f", from {metadata['base_model']}"
     before, after = metadata.get("base_test_accuracy"), metadata.get("test_accuracy")
@@ -51,7 +53,7 @@ def describe_model(model: ModelFile, label: str) -> str:
             lines.append(f"{title + ':':<21}{_show(metadata[key], kind)}")
     taught = personalisation(metadata)
     if taught:
-        lines.append(f"{'personalised:':<21}{taught}")
+        lines.append(f"{'taught:':<21}{taught}")
     config = metadata.get("train_config")
     if isinstance(config, dict):
         lines.append(

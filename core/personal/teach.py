@@ -192,8 +192,8 @@ class Finetuning:
         c, name = self.config, self.base.metadata.get("name", "the model")
         held = f" ({self.held_out} held out to score on)" if self.held_out else ""
         return (
-            f"Fine-tuning {name} on {self.personal_samples} of your digits{held} mixed with "
-            f"{self.replay:,} MNIST images: adam lr {c.lr:g}, up to {c.epochs} epochs, "
+            f"Teaching {name} your handwriting: {self.personal_samples} of your digits{held}, "
+            f"mixed with {self.replay:,} MNIST images: adam lr {c.lr:g}, up to {c.epochs} epochs, "
             f"augmentation {'on' if c.augment else 'off'}."
         )
 

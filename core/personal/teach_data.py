@@ -22,7 +22,7 @@ def checked_digits(x: np.ndarray, labels: np.ndarray) -> Pair:
     if x.ndim != 4 or x.shape[1:] != (1, 28, 28):
         raise ShapeError(f"my digits must be (N, 1, 28, 28) images, got shape {x.shape}")
     if len(x) == 0:
-        raise ShapeError("there are no digits of yours to fine-tune on")
+        raise ShapeError("there are no digits of yours to teach the model with")
     if labels.shape != (len(x),) or not np.issubdtype(labels.dtype, np.integer):
         raise ShapeError(f"expected {len(x)} integer labels, got {labels.dtype} {labels.shape}")
     if labels.min() < 0 or labels.max() >= NUM_CLASSES:

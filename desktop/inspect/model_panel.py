@@ -46,6 +46,11 @@ def format_count(value: Any) -> str:
     return MISSING if number is None or number != int(number) else f"{int(number):,}"
 
 
+# Month names spelled out rather than strftime's %b, which follows the C locale that
+# Qt sets from the environment: the window's words are English, so its months are too.
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def format_created(value: Any) -> str:
     """An ISO-8601 time (UTC if no zone is given) or a Unix timestamp, in local time:
     "1 Mar 2025, 15:05". Unreadable text is shown as given."""
@@ -65,7 +70,7 @@ def format_created(value: Any) -> str:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     local = when.astimezone()
-    return f"{local.day} {local:%b %Y, %H:%M}"
+    return f"{local.day} {_MONTHS[local.month - 1]} {local:%Y, %H:%M}"
 
 
 def format_text(value: Any) -> str:
@@ -132,7 +137,7 @@ FIELDS: list[tuple[str, Callable[[ModelFile, Path | None], str]]] = [
     ("Epochs", lambda m, p: _epochs(m)),
     ("Created", lambda m, p: format_created(m.metadata.get("created"))),
     ("Optimizer", lambda m, p: format_optimizer(m.metadata, m.optimizer_state)),
-    ("Personalised", lambda m, p: personalisation(m.metadata) or "no"),
+    ("Taught", lambda m, p: personalisation(m.metadata) or "no"),
     ("Parameters", lambda m, p: format_count(m.network.num_params)),
     ("Input", lambda m, p: _shape(m.network.input_shape)),
     ("digitlab version", lambda m, p: format_text(m.metadata.get("digitlab_version"))),

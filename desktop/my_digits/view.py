@@ -40,8 +40,8 @@ EMPTY_TEXT = (
     "under “That was a …” to keep it here."
 )
 TEACH_TIP = (
-    "Fine-tune a copy of the model on your digits mixed with MNIST images, then "
-    "choose whether to keep it"
+    "Teach a copy of the model your handwriting (it trains on your digits mixed with "
+    "MNIST images, so it does not forget MNIST), then choose whether to keep it"
 )
 
 

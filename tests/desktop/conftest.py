@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QMouseEvent, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from digitlab.core.files.model_file import save_model
@@ -29,6 +29,18 @@ def isolated_settings(tmp_path: Path) -> Path:
         for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
             QSettings.setPath(fmt, scope, str(folder))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def restore_app_look(qapp: QApplication):
+    """The application's style and palette as they were before the test: a theme a test
+    switched to (Fusion, dark) must not become the look of the tests after it."""
+    style, palette = qapp.style().name(), QPalette(qapp.palette())
+    yield
+    if qapp.style().name() != style:
+        qapp.setStyle(style)
+    if qapp.palette() != palette:
+        qapp.setPalette(palette)
 
 
 @pytest.fixture(autouse=True)

@@ -21,16 +21,7 @@ def test_no_arguments_open_the_window(monkeypatch):
     assert opened == [True]
 
 
-@pytest.fixture
-def restore_app_look():
-    app = QApplication.instance()
-    palette, style = app.palette(), app.style().name()
-    yield
-    app.setStyle(style)
-    app.setPalette(palette)
-
-
-def test_the_window_opens_with_a_model_and_closes(qtbot, restore_app_look):
+def test_the_window_opens_with_a_model_and_closes(qtbot):
     def close_windows():
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, MainWindow):

@@ -108,7 +108,7 @@ def test_predict_json_gives_one_object_per_image(trained, tmp_path, capsys):
 
 def test_predict_reports_a_bad_image_and_goes_on(trained, tmp_path, capsys):
     bad, blank = tmp_path / "notes.png", tmp_path / "blank.png"
-    bad.write_text("not an image")
+    bad.write_text("not an image", encoding="utf-8")
     from PIL import Image
 
     Image.fromarray(np.full((20, 20), 255, np.uint8)).save(blank)

@@ -30,7 +30,7 @@ def test_write_png_is_read_back_exactly_by_pillow(tmp_path, rng):
 def test_pictures_of_any_size_and_polarity_are_prepared_as_predict_does(tmp_path):
     write_png(tmp_path / "1" / "light.png", bar(40))
     write_png(tmp_path / "1" / "dark.png", 255 - bar(90))
-    (tmp_path / "1" / "notes.txt").write_text("not a picture")
+    (tmp_path / "1" / "notes.txt").write_text("not a picture", encoding="utf-8")
     write_png(tmp_path / "7" / "x.png", bar(30).T)
     found = read_digit_folder(tmp_path)
     assert found.labels.tolist() == [1, 1, 7]

@@ -1,4 +1,5 @@
-"""``digitlab finetune``: figures, the JSON line, the written model, and errors as one line."""
+"""``digitlab teach`` (alias ``finetune``): figures, the JSON line, the written model,
+and errors as one line."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from conftest import make_digits
 from fake_mnist import write_fake_mnist
 
-from digitlab.core.cli.parser import main
+from digitlab.core.cli.parser import build_parser, main
 from digitlab.core.files.model_file import load_model, save_model
 from digitlab.core.nn.architectures import lenet5
 from digitlab.core.personal.digit_folder import write_png
@@ -44,7 +45,7 @@ def images(tmp_path_factory):
 
 
 def run(*args: str) -> int:
-    return main(["finetune", *args])
+    return main(["teach", *args])
 
 
 def one_error_line(capsys) -> str:
@@ -78,7 +79,7 @@ def test_it_prints_a_before_after_table_and_names_the_default_output(
     assert run("--model", str(model), "--images", str(images), "--data", str(data_dir),
                *QUICK) == 0  # fmt: skip
     out = capsys.readouterr().out
-    assert "Fine-tuning base on 24 of your digits (6 held out to score on)" in out
+    assert "Teaching base your handwriting: 24 of your digits (6 held out to score on)" in out
     assert "before" in out and "after" in out and "MNIST test" in out
     assert (tmp_path / "base-personal.h5").exists()
     assert "base-personal.h5" in out
@@ -102,3 +103,26 @@ def test_mistakes_give_one_line_and_exit_code_2(
     assert run(*defaults, *given) == 2
     assert re.search(message, one_error_line(capsys))
     assert not (tmp_path / "o.h5").exists()
+
+
+def test_finetune_is_the_same_command_under_its_old_name():
+    parser = build_parser()
+    options = ["--images", "DIR", "--epochs", "3", "--replay", "50", "--json"]
+    new, old = parser.parse_args(["teach", *options]), parser.parse_args(["finetune", *options])
+    assert old.run is new.run
+    assert {k: v for k, v in vars(old).items() if k != "command"} == {
+        k: v for k, v in vars(new).items() if k != "command"
+    }
+
+
+def test_finetune_still_runs_and_names_itself_in_errors(model, data_dir, tmp_path, capsys):
+    code = main(["finetune", "--model", str(model), "--data", str(data_dir),
+                 "--images", str(tmp_path / "nowhere")])  # fmt: skip
+    assert code == 2
+    assert one_error_line(capsys).startswith("digitlab finetune: error: the image folder")
+
+
+def test_help_lists_teach_and_its_alias(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "teach (finetune)" in capsys.readouterr().out

@@ -171,7 +171,7 @@ def garbled_jpeg(tmp_path, ink):
 
 def text_file(tmp_path, ink):
     path = tmp_path / "notes.png"
-    path.write_text("this is not a picture\n")
+    path.write_text("this is not a picture\n", encoding="utf-8")
     return path, "is not an image digitlab can read"
 
 

@@ -46,11 +46,38 @@ def test_drawing_changed_fires_when_the_stroke_ends(canvas, qtbot, draw, make_li
         draw(canvas, make_line((20, 20), (200, 200)))
 
 
-def test_updates_during_a_stroke_are_throttled(canvas, draw, make_line):
+class SteppingClock:
+    """A stand-in for the canvas's QElapsedTimer whose time moves ``step`` ms each time
+    it is read, so the throttle is tested without depending on the machine's speed."""
+
+    def __init__(self, step: int) -> None:
+        self.step, self.now, self.started = step, 0, None
+
+    def isValid(self) -> bool:  # noqa: N802 (QElapsedTimer's name)
+        return self.started is not None
+
+    def restart(self) -> None:
+        self.started = self.now
+
+    def elapsed(self) -> int:
+        self.now += self.step
+        return self.now - self.started
+
+
+def test_updates_during_a_stroke_are_throttled(canvas, draw, make_line, monkeypatch):
+    monkeypatch.setattr(canvas, "_clock", SteppingClock(step=0))  # a very fast machine
     emitted = []
     canvas.drawing_changed.connect(lambda: emitted.append(1))
-    draw(canvas, make_line((20, 20), (250, 200), steps=200))  # 200 moves in well under 30 ms
-    assert 1 <= len(emitted) < 20
+    draw(canvas, make_line((20, 20), (250, 200), steps=200))
+    assert len(emitted) == 2  # the pen going down, then none until the stroke ends
+
+
+def test_a_slow_stroke_updates_at_every_interval(canvas, draw, make_line, monkeypatch):
+    monkeypatch.setattr(canvas, "_clock", SteppingClock(step=canvas.THROTTLE_MS))
+    emitted = []
+    canvas.drawing_changed.connect(lambda: emitted.append(1))
+    draw(canvas, make_line((20, 20), (250, 200), steps=20))
+    assert len(emitted) == 22  # the pen going down, each of the 20 moves, the stroke's end
 
 
 def test_undo_takes_back_the_last_stroke(canvas, draw, make_line):

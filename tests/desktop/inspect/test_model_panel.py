@@ -6,6 +6,9 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
+import locale
+import shutil
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -68,15 +71,16 @@ def test_shows_the_training_metadata(panel: ModelPanel, utc, tmp_path: Path) -> 
     assert panel.field_text("Parameters") == "61,706"
     assert panel.field_text("Input") == "1\u00d728\u00d728"
     assert panel.field_text("digitlab version") == "0.1.0"
-    assert panel.field_text("Personalised") == "no"
+    assert panel.field_text("Taught") == "no"
 
 
-def test_a_personalised_model_says_on_what(panel: ModelPanel, tmp_path: Path) -> None:
+def test_a_taught_model_says_on_what(panel: ModelPanel, tmp_path: Path) -> None:
     taught = {**METADATA, "personalised": True, "personal_samples": 24}
     taught |= {"personal_held_out": 6, "base_model": "lenet5-mnist", "base_test_accuracy": 0.9929}
     panel.show_model(model_file(taught), tmp_path / "mine.h5")
-    assert panel.field_text("Personalised") == (
-        "on 24 of your digits (6 held out), from lenet5-mnist; MNIST test 99.29% → 99.07%"
+    assert panel.field_text("Taught") == (
+        "your handwriting (24 of your digits, 6 held out), from lenet5-mnist; "
+        "MNIST test 99.29% → 99.07%"
     )
 
 
@@ -163,9 +167,40 @@ def test_format_percent(value: Any, text: str) -> None:
     assert format_percent(value) == text
 
 
+@pytest.fixture(scope="module")
+def german_locale_folder(tmp_path_factory) -> Path:
+    """A compiled German locale (the machine may have none but C): a folder for $LOCPATH."""
+    sources = Path("/usr/share/i18n/locales/de_DE")
+    if shutil.which("localedef") is None or not sources.exists():
+        pytest.skip("needs glibc's localedef and its locale sources to make a German locale")
+    folder = tmp_path_factory.mktemp("locales")
+    made = subprocess.run(
+        ["localedef", "-i", "de_DE", "-f", "UTF-8", str(folder / "de_DE.UTF-8")],
+        capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    if not (folder / "de_DE.UTF-8" / "LC_TIME").exists():
+        pytest.skip(f"localedef could not make de_DE.UTF-8: {made.stderr[-200:]!r}")
+    return folder
+
+
+def test_format_created_is_english_whatever_the_locale(
+    utc, german_locale_folder, monkeypatch
+) -> None:
+    # Qt sets the C locale from the environment, so the app runs in the user's locale.
+    monkeypatch.setenv("LOCPATH", str(german_locale_folder))
+    before = locale.setlocale(locale.LC_TIME)
+    locale.setlocale(locale.LC_TIME, "de_DE.UTF-8")
+    try:
+        assert time.strftime("%b", time.gmtime(60 * 86400)) == "Mär"  # the locale is on
+        assert format_created("2025-03-01T14:05:09Z") == "1 Mar 2025, 14:05"
+    finally:
+        locale.setlocale(locale.LC_TIME, before)
+
+
 def test_format_created_reads_iso_text_and_timestamps(utc) -> None:
     assert format_created("2025-03-01T14:05:09Z") == "1 Mar 2025, 14:05"
     assert format_created("2025-03-01T14:05:09") == "1 Mar 2025, 14:05"  # no zone: UTC
     assert format_created(0) == "1 Jan 1970, 00:00"
+    assert format_created("2024-12-31T23:59:00Z") == "31 Dec 2024, 23:59"
     assert format_created("last tuesday") == "last tuesday"
     assert format_created("") == MISSING

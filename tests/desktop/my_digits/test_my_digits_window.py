@@ -75,7 +75,7 @@ def test_a_digit_key_keeps_the_drawing_and_clears_the_canvas(
     win, qtbot, draw, make_line, store_path
 ):
     win.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=2000)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=10_000)
     draw_a_one(win, draw, make_line)
     seen, ink = win.last_recognition, win.canvas.ink_image()
     QTest.keyClick(win, Qt.Key.Key_7)
@@ -107,7 +107,7 @@ def test_the_label_bar_keeps_the_drawing_too(win, qtbot, draw, make_line, store_
 
 def test_without_ink_nothing_is_kept(win, qtbot, store_path):
     win.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=2000)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=10_000)
     QTest.keyClick(win, Qt.Key.Key_4)
     assert not win.keep_drawing(4)
     assert len(win.my_digits.store) == 0
@@ -134,7 +134,7 @@ def test_a_damaged_collection_is_reported_and_set_aside(open_window, qtbot, stor
     store_path.parent.mkdir(parents=True)
     store_path.write_bytes(b"not an HDF5 file at all")
     win = open_window()
-    qtbot.waitUntil(lambda: bool(errors), timeout=2000)
+    qtbot.waitUntil(lambda: bool(errors), timeout=10_000)
     (title, message), *_ = errors
     assert title == "Your digits"
     assert "damaged" in message and "new collection was started" in message
@@ -152,7 +152,7 @@ def test_a_collection_that_cannot_be_opened_is_left_alone(
 ):
     store_path.mkdir(parents=True)  # a folder where the file should be
     win = open_window()
-    qtbot.waitUntil(lambda: bool(errors), timeout=2000)
+    qtbot.waitUntil(lambda: bool(errors), timeout=10_000)
     assert "is a folder" in errors[0][1]
     draw_a_one(win, draw, make_line)
     assert not win.keep_drawing(3)
@@ -238,7 +238,7 @@ def test_delete_in_the_gallery_deletes_digits_not_the_drawing(
     win, qtbot, draw, make_line, monkeypatch
 ):
     win.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=2000)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=10_000)
     draw_a_one(win, draw, make_line)
     win.keep_drawing(2)
     draw_a_one(win, draw, make_line)

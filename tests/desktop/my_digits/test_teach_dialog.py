@@ -75,7 +75,7 @@ def test_a_finished_run_shows_before_and_after(qtbot, teach):
     assert "Your digits (trained on)" in figures and "MNIST test set" in figures
     assert f"{result.before.mnist:.2%}" in figures and f"{result.after.mnist:.2%}" in figures
     assert "flatters" in dialog.outcome.text()  # 12 digits: too few of each to hold out
-    assert "on 12 of your digits" in dialog.description.text()
+    assert "your handwriting: 12 of your digits" in dialog.description.text()
 
 
 def test_enough_digits_are_scored_on_a_held_out_part(qtbot, teach):

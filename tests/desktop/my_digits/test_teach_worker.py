@@ -79,7 +79,7 @@ def test_a_run_reports_stages_progress_epochs_and_the_result(qtbot, run_worker, 
     )  # fmt: skip
     qtbot.waitUntil(worker.ended.is_set, timeout=30_000)
     assert stages == ["Reading MNIST…", "Scoring the model as it is…", "Scoring the taught model…"]
-    assert "on 12 of your digits" in described[0]
+    assert "your handwriting: 12 of your digits" in described[0]
     assert all(isinstance(p, BatchProgress) for p in batches)
     assert [p.epoch for p in batches if p.batch == p.batches] == [1, 2]  # never throttled away
     assert [e.epoch for e in epochs] == [1, 2] and isinstance(epochs[0], EpochResult)

@@ -1,6 +1,7 @@
 """TrainingPanel: a run from its buttons to the new model in the document, and its faults."""
 
 import os
+from datetime import datetime
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
@@ -236,8 +237,11 @@ def test_the_data_folder_is_shown_short_with_the_full_path_as_tooltip(tmp_path, 
 
 def test_the_default_output_is_a_new_file_in_the_data_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    path = default_output_path()
-    assert path.parent == tmp_path / "digitlab" / "models"
+    # A fixed time: with the clock's, a minute that turned between the two calls gave a
+    # new name whether or not the taken one was avoided.
+    now = datetime(2025, 3, 1, 14, 5, 59)
+    path = default_output_path(now)
+    assert path == tmp_path / "digitlab" / "models" / "model-20250301-1405.h5"
     path.parent.mkdir(parents=True)
     save_model(path, lenet5(0))
-    assert default_output_path() != path
+    assert default_output_path(now) == path.with_name("model-20250301-1405-2.h5")

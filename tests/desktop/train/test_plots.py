@@ -108,7 +108,7 @@ def test_new_data_is_drawn_once_per_timer_tick(qtbot, plots):
         plots.add_batches(progress(1, batch), [1.0 / batch])
     plots.add_epoch(epoch_result(1))
     assert plots.redraw_count == before  # nothing drawn yet: coalesced
-    qtbot.waitUntil(lambda: plots.redraw_count == before + 1, timeout=2000)
+    qtbot.waitUntil(lambda: plots.redraw_count == before + 1, timeout=10_000)
     np.testing.assert_allclose(plots.raw_loss_curve.xData, [0.25, 0.5, 0.75, 1.0])
     assert plots.val_loss_curve.yData.tolist() == [0.5]  # getData() is log10 here
     assert plots.val_acc_curve.getData()[1].tolist() == [85.0]  # in percent

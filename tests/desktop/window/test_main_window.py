@@ -84,7 +84,7 @@ def test_a_vertical_stroke_reads_as_one_with_the_bundled_model(
 
 def test_undo_and_clear_from_the_keyboard(window, qtbot, draw, make_line):
     window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=10_000)
     draw(window.canvas, centre_line(window, make_line))
     draw(window.canvas, centre_line(window, make_line, dx=60))
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
@@ -150,17 +150,7 @@ def test_closing_without_changes_does_not_ask(window):
     assert window.close()
 
 
-@pytest.fixture
-def restore_app_palette():
-    app = QApplication.instance()
-    palette = app.palette()
-    yield
-    app.setPalette(palette)
-
-
-def test_switching_theme_keeps_the_drawing_and_remembers_it(
-    window, draw, make_line, restore_app_palette
-):
+def test_switching_theme_keeps_the_drawing_and_remembers_it(window, draw, make_line):
     draw(window.canvas, centre_line(window, make_line))
     ink = window.canvas.ink_image()
     window.set_theme("dark")

@@ -192,7 +192,7 @@ def test_open_image_recognises_it_like_a_drawing(window, monkeypatch, digit_png)
 
 def test_an_unreadable_image_shows_an_error(window, tmp_path, errors):
     bad = tmp_path / "bad.png"
-    bad.write_text("not an image")
+    bad.write_text("not an image", encoding="utf-8")
     assert not window.open_image_path(bad)
     assert errors and "bad.png" in errors[0][1]
     assert window.canvas.is_empty()
@@ -227,6 +227,6 @@ def test_dropping_an_image_recognises_it(window, digit_png):
 
 def test_other_files_are_not_accepted(window, tmp_path, model_path):
     text = tmp_path / "notes.txt"
-    text.write_text("hello")
+    text.write_text("hello", encoding="utf-8")
     assert not drop(window, text)
     assert window.document.path == model_path
