@@ -123,10 +123,10 @@ def summary(args: argparse.Namespace) -> int:
     return 0
 
 
-def finetune(args: argparse.Namespace) -> int:
+def teach(args: argparse.Namespace) -> int:
     from digitlab.core.data.mnist import load_mnist
     from digitlab.core.personal.digit_folder import read_digit_folder
-    from digitlab.core.personal.teach import FinetuneConfig, Finetuning
+    from digitlab.core.personal.teach import FinetuneConfig, Finetuning, taught_name
     from digitlab.resources import bundled_model_path
 
     given = {k: getattr(args, k) for k in ("epochs", "replay", "lr", "seed")}
@@ -137,7 +137,7 @@ def finetune(args: argparse.Namespace) -> int:
     model = _load_default_model(args.model)
     found = read_digit_folder(args.images)
     mnist = load_mnist(args.data)
-    out = Path(args.out or f"{Path(args.model or bundled_model_path()).stem}-personal.h5")
+    out = Path(args.out or f"{taught_name(Path(args.model or bundled_model_path()).stem)}.h5")
     talk = sys.stderr if args.json else sys.stdout  # with --json, stdout is the JSON alone
     job = Finetuning(model, found.x, found.labels, mnist=mnist, config=config,
                      callbacks=[TrainingProgress(out=talk)])  # fmt: skip

@@ -115,9 +115,9 @@ def _add_teach(subparsers: argparse._SubParsersAction) -> None:
     add("--lr", type=float, metavar="X", help="learning rate (default 0.0002)")
     add("--seed", type=int, metavar="N", help="random seed (default 0)")
     add("--out", metavar="FILE", help="where to write the new model (default "
-        "<model>-personal.h5 in the current folder)")  # fmt: skip
+        "<model>-taught.h5 in the current folder)")  # fmt: skip
     add("--json", action="store_true", help="end with the figures as one JSON object")
-    teach.set_defaults(run=commands.finetune)
+    teach.set_defaults(run=commands.teach)
 
 
 def _add_install_desktop_entry(subparsers: argparse._SubParsersAction) -> None:

@@ -132,9 +132,12 @@ class FinetuneResult:
         lines += [f"{label:{width}}  {b:7.2%}  {a:7.2%}" for label, b, a in rows]
         return "\n".join(lines)
 
-    def save(self, path: str | Path) -> None:
-        """Write the fine-tuned model, its metadata and its fine-tuning curves."""
-        save_model(path, self.network, metadata=self.metadata, history=self.training.history)
+    def save(self, path: str | Path) -> ModelFile:
+        """Write the taught model, its metadata and its curves; return it as written,
+        so the caller can use it without reading the file back."""
+        history = self.training.history
+        written = save_model(path, self.network, metadata=self.metadata, history=history)
+        return ModelFile(self.network, written, history, None, None)
 
 
 class Finetuning:
@@ -218,7 +221,7 @@ class Finetuning:
         kept = {k: v for k, v in base.items() if k not in _STALE_KEYS}
         return {
             **kept,
-            "name": name if name.endswith("-personal") else f"{name}-personal",
+            "name": taught_name(name),
             "personalised": True,
             "personal_samples": self.personal_samples,
             "personal_held_out": self.held_out,
@@ -231,3 +234,14 @@ class Finetuning:
             "finetune_config": self.config.to_dict(),
             **({"test_accuracy": after.mnist} if after.mnist is not None else {}),
         }
+
+
+#: What a taught model's name ends in ("-personal" was the old word for it).
+TAUGHT_SUFFIX = "-taught"
+_TAUGHT_SUFFIXES = (TAUGHT_SUFFIX, "-personal")
+
+
+def taught_name(name: str) -> str:
+    """``lenet5-mnist`` -> ``lenet5-mnist-taught``; a name that already says it was
+    taught is kept, so teaching a taught model again does not stack suffixes."""
+    return name if name.endswith(_TAUGHT_SUFFIXES) else f"{name}{TAUGHT_SUFFIX}"

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QWidget
 
 from digitlab.core.data.mnist import default_cache_dir
+from digitlab.core.files.model_file import ModelFile
 from digitlab.core.personal.my_digits import (
     MyDigitsError,
     MyDigitsStore,
@@ -25,7 +26,7 @@ from digitlab.core.personal.my_digits import (
     default_store_path,
     open_store,
 )
-from digitlab.core.personal.teach import FinetuneConfig
+from digitlab.core.personal.teach import FinetuneConfig, taught_name
 from digitlab.core.reading.recognition import Recognition
 from digitlab.desktop.common.dialogs import Dialogs
 from digitlab.desktop.common.mnist_source import locate_mnist
@@ -37,8 +38,9 @@ from digitlab.desktop.window.model_document import ModelDocument
 
 class MyDigits(QObject):
     """``parent`` (the window) owns the dialogs; ``status`` shows a line of news;
-    ``open_model(path)`` makes a saved model the window's (False if the person
-    cancelled). ``config`` replaces the fine-tuning defaults (tests use tiny ones)."""
+    ``use_model(model_file, path)`` makes a model just saved at ``path`` the window's
+    (False if the person kept the current one). ``config`` replaces the teaching
+    defaults (tests use tiny ones)."""
 
     def __init__(
         self,
@@ -46,13 +48,13 @@ class MyDigits(QObject):
         document: ModelDocument,
         settings: QSettings,
         status: Callable[[str], None],
-        open_model: Callable[[Path], bool],
+        use_model: Callable[[ModelFile, Path], bool],
         path: Path | None = None,
         config: FinetuneConfig | None = None,
     ) -> None:
         super().__init__(parent)
         self._parent, self._document, self._settings = parent, document, settings
-        self._status, self._open_model = status, open_model
+        self._status, self._use_model = status, use_model
         self.config = config
         self.store, self.problem, damaged = _open(path or default_store_path())
         self.view = MyDigitsView(self.store, "" if damaged else self.problem or "")
@@ -118,7 +120,7 @@ class MyDigits(QObject):
         if self.teach_dialog is not None:
             self.teach_dialog.deleteLater()
         dialog = TeachDialog(
-            request, self._suggested_path(), self._open_model, self._status, self._parent
+            request, self._suggested_path(), self._use_model, self._status, self._parent
         )
         self.teach_dialog = dialog
         dialog.show()
@@ -126,14 +128,13 @@ class MyDigits(QObject):
         return dialog
 
     def _suggested_path(self) -> Path:
-        """``<name>-personal.h5`` beside the model's file, or in digitlab's models folder."""
+        """``<name>-taught.h5`` beside the model's file, or in digitlab's models folder."""
         document = self._document
         folder = default_cache_dir().parent / "models"  # where the training panel saves
         if document.can_save_in_place:
             folder = document.path.parent
         stem = document.path.stem if document.path else "model"
-        stem = stem if stem.endswith("-personal") else f"{stem}-personal"
-        return folder / f"{stem}.h5"
+        return folder / f"{taught_name(stem)}.h5"
 
     def shutdown(self) -> None:
         """Cancel a Teach run and wait for its thread (the window is closing)."""

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from digitlab.core.errors import DigitlabError
+from digitlab.core.files.model_file import ModelFile
 from digitlab.core.personal.teach import FinetuneResult
 from digitlab.core.train.types import BatchProgress, EpochResult
 from digitlab.desktop.common.background import start_in_thread
@@ -38,20 +39,20 @@ PROGRESS_STEPS = 1000
 
 
 class TeachDialog(QDialog):
-    """One Teach run. ``open_model(path)`` makes a saved model the window's (False
+    """One Teach run. ``use_model(model_file, path)`` makes the saved model the window's (False
     when the person cancelled that); ``status`` shows a line in the window."""
 
     def __init__(
         self,
         request: TeachRequest,
         suggested: Path,
-        open_model: Callable[[Path], bool],
+        use_model: Callable[[ModelFile, Path], bool],
         status: Callable[[str], None],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.request, self._suggested = request, suggested
-        self._open_model, self._status = open_model, status
+        self._use_model, self._status = use_model, status
         self.result: FinetuneResult | None = None
         self._worker: TeachWorker | None = None
         self._thread: QThread | None = None
@@ -199,12 +200,12 @@ class TeachDialog(QDialog):
             return False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.result.save(path)
+            saved = self.result.save(path)
         except (DigitlabError, OSError) as error:
             Dialogs.show_error(self, "Could not save the taught model", str(error))
             return False
         self.accept()
-        if self._open_model(path):
+        if self._use_model(saved, path):
             self._status(f"The taught model is saved as {path} and reads your drawings now")
         return True
 

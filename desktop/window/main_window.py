@@ -249,7 +249,7 @@ class MainWindow(WindowMenus):
         """The My digits tab, and the keys 0-9 and "That was a …" buttons that keep the
         drawing as one of them (``path``: the collection's file, None for the default)."""
         self.my_digits = MyDigits(
-            self, self.document, self.settings, self._show_status, self.open_model_path, path
+            self, self.document, self.settings, self._show_status, self.models.use_saved, path
         )
         self.my_digits_view = self.my_digits.view
         self.tabs.addTab(self.my_digits_view, "My digits")

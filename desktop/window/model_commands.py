@@ -77,6 +77,16 @@ class ModelCommands:
         self._opened(path)
         return True
 
+    def use_saved(self, model_file: ModelFile, path: Path) -> bool:
+        """Make a model that was just written to ``path`` the current one, as it is in
+        memory (reading the file back would only repeat it); False if the person kept
+        the current model's unsaved changes."""
+        if not self.maybe_save_changes():
+            return False
+        self._document.set_model(model_file, Path(path))
+        self._remember(Path(path))
+        return True
+
     def save(self) -> bool:
         """Save over the model's file, or ask for one (never over the bundled model)."""
         if self._document.can_save_in_place:

@@ -77,7 +77,7 @@ def test_the_saved_model_says_it_was_personalised(base, mine, tiny_mnist, tmp_pa
     saved = load_model(tmp_path / "personal.h5")
     meta = saved.metadata
     assert meta["personalised"] is True and meta["personal_samples"] == 24
-    assert meta["base_model"] == "base" and meta["name"] == "base-personal"
+    assert meta["base_model"] == "base" and meta["name"] == "base-taught"
     assert meta["test_accuracy"] == result.after.mnist and "val_accuracy" not in meta
     assert len(saved.history["loss"]) == result.training.epochs_run
     x = _test(tiny_mnist)[0]

@@ -81,8 +81,8 @@ def test_it_prints_a_before_after_table_and_names_the_default_output(
     out = capsys.readouterr().out
     assert "Teaching base your handwriting: 24 of your digits (6 held out to score on)" in out
     assert "before" in out and "after" in out and "MNIST test" in out
-    assert (tmp_path / "base-personal.h5").exists()
-    assert "base-personal.h5" in out
+    assert (tmp_path / "base-taught.h5").exists()
+    assert "base-taught.h5" in out
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from digitlab.core.files.model_file import load_model
 from digitlab.core.personal.my_digits import MyDigitsStore, Sample
 from digitlab.core.personal.teach import FinetuneConfig
 from digitlab.desktop.common.dialogs import Dialogs
+from digitlab.desktop.window import model_document
 from digitlab.desktop.window.main_window import MainWindow
 
 TINY = FinetuneConfig(epochs=1, batch_size=32, replay=100, validation_mnist=50, augment=False)
@@ -185,8 +186,11 @@ def test_teach_then_keep_makes_the_taught_model_the_windows(
     out = tmp_path / "kept" / "mine.h5"
     asked = []
     monkeypatch.setattr(Dialogs, "ask_save_model_path", lambda p, s: asked.append(s) or out)
+    reads = []  # the window takes the taught model as it is in memory: no read-back
+    monkeypatch.setattr(model_document, "load_model", lambda path: reads.append(path))
     qtbot.mouseClick(dialog.keep_button, Qt.MouseButton.LeftButton)
-    assert asked[0].name == "untrained-personal.h5"
+    assert reads == []
+    assert asked[0].name == "untrained-taught.h5"
     assert win.document.path == out and win.document.network is not before
     metadata = win.document.model_file.metadata
     assert metadata["personalised"] is True and metadata["personal_samples"] == 20

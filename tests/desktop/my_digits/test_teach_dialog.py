@@ -29,7 +29,12 @@ def news():
 
 
 @pytest.fixture
-def teach(qtbot, tmp_path, opened, news):
+def used():
+    return []
+
+
+@pytest.fixture
+def teach(qtbot, tmp_path, opened, used, news):
     """``teach(n=12, data_dir=fake MNIST, open_ok=True)``: a started TeachDialog."""
     fake = write_fake_mnist(tmp_path / "mnist", 300, 100)
     dialogs = []
@@ -39,11 +44,12 @@ def teach(qtbot, tmp_path, opened, news):
         model = ModelFile(lenet5(0), {"name": "untrained"}, {}, None, None)
         request = TeachRequest.copy_of(model, x, labels, data_dir, TINY)
 
-        def open_model(path):
+        def use_model(model_file, path):
             opened.append(path)
+            used.append(model_file)
             return open_ok
 
-        dialog = TeachDialog(request, tmp_path / "suggested.h5", open_model, news.append)
+        dialog = TeachDialog(request, tmp_path / "suggested.h5", use_model, news.append)
         qtbot.addWidget(dialog)
         dialogs.append(dialog)
         dialog.show()
@@ -87,8 +93,8 @@ def test_enough_digits_are_scored_on_a_held_out_part(qtbot, teach):
     assert f"scored on {held} of them that it did not learn from" in dialog.outcome.text()
 
 
-def test_keep_saves_the_taught_model_and_opens_it(
-    qtbot, teach, tmp_path, opened, news, monkeypatch
+def test_keep_saves_the_taught_model_and_hands_it_over_in_memory(
+    qtbot, teach, tmp_path, opened, used, news, monkeypatch
 ):
     dialog = teach()
     finish(qtbot, dialog)
@@ -99,6 +105,10 @@ def test_keep_saves_the_taught_model_and_opens_it(
     assert asked == [tmp_path / "suggested.h5"]
     assert opened == [out] and not dialog.isVisible()
     assert load_model(out).metadata["personal_samples"] == 12
+    # the window gets the taught network itself, with the metadata the file holds
+    (kept,) = used
+    assert kept.network is dialog.result.network
+    assert kept.metadata == load_model(out).metadata
     assert news[-1].startswith(f"The taught model is saved as {out}")
 
 
