@@ -13,12 +13,12 @@ Used by the fine-tuning tests and ``bench/finetune_style.py``; plain NumPy.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from digitlab.core.reading.preprocess import to_mnist
+from digitlab.core.reading.render import draw_strokes as render_strokes
 
 Stroke = np.ndarray  # (k, 2) float points (x, y) of one pen stroke
 
@@ -98,33 +98,6 @@ def draw_glyph(name: str, rng: np.random.Generator, jitter: Jitter = Jitter()) -
     room = np.maximum(side - (high - low), 0.0)
     offset = -low + rng.uniform(0.0, 1.0, 2) * room
     return render_strokes([s + offset for s in placed], (side, side), pen)
-
-
-def render_strokes(strokes: list[Stroke], shape: tuple[int, int], pen: float) -> np.ndarray:
-    """Strokes of points (x, y) in pixels, drawn with a round pen ``pen`` pixels wide,
-    anti-aliased: (H, W) float32 in [0, 1], ink high."""
-    image = np.zeros(shape, np.float32)
-    reach = pen / 2 + 1  # beyond this a pixel gets no ink from a segment
-    for stroke in strokes:
-        for a, b in itertools.pairwise(stroke):
-            # Only the pixels near the segment: a whole-canvas pass per segment is slow.
-            x0, y0 = np.maximum(np.floor(np.minimum(a, b) - reach), 0).astype(int)
-            x1, y1 = np.ceil(np.maximum(a, b) + reach).astype(int)
-            ys, xs = np.mgrid[y0 : min(y1, shape[0]), x0 : min(x1, shape[1])] + 0.5
-            # A pixel is ink where the pen's disc covers it, with a one-pixel ramp.
-            ink = np.clip(pen / 2 + 0.5 - _distance_to_segment(xs, ys, a, b), 0.0, 1.0)
-            window = image[y0 : y0 + ink.shape[0], x0 : x0 + ink.shape[1]]
-            np.maximum(window, ink, out=window)
-    return image
-
-
-def _distance_to_segment(xs: np.ndarray, ys: np.ndarray, a: np.ndarray, b: np.ndarray):
-    """Distance of each point (xs, ys) to the segment from a to b."""
-    ab = b - a
-    length2 = float(ab @ ab)
-    along = ((xs - a[0]) * ab[0] + (ys - a[1]) * ab[1]) / length2 if length2 else 0.0
-    t = np.clip(along, 0.0, 1.0)
-    return np.hypot(xs - (a[0] + t * ab[0]), ys - (a[1] + t * ab[1]))
 
 
 def style_samples(

@@ -14,7 +14,7 @@ from digitlab.core.errors import DigitlabError, ModelFileError, SettingsError
 
 TRAIN_OPTIONS = (
     "epochs", "batch_size", "optimizer", "lr", "schedule", "weight_decay", "patience",
-    "validation_size", "augment", "seed", "threads",
+    "validation_size", "augment", "pen_digits", "non_digits", "calibrate", "seed", "threads",
 )  # fmt: skip
 
 
@@ -24,7 +24,11 @@ def train(args: argparse.Namespace) -> int:
     given = {k: getattr(args, k) for k in TRAIN_OPTIONS if getattr(args, k) is not None}
     try:
         run = TrainingRun.prepare(
-            given, data_dir=args.data, resume=args.resume, out=args.out or "model.h5"
+            given,
+            data_dir=args.data,
+            resume=args.resume,
+            out=args.out or "model.h5",
+            pendigits_dir=args.pendigits,
         )
     except ValueError as error:
         raise SettingsError(str(error)) from None

@@ -72,6 +72,13 @@ def _add_train(subparsers: argparse._SubParsersAction) -> None:
     add("--validation-size", type=int, metavar="N", help=f"({d.validation_size})")
     add("--augment", action=argparse.BooleanOptionalAction, help="random shifts, rotations, "
         "scalings of the training images (default on)")  # fmt: skip
+    add("--pen-digits", type=int, metavar="N", help="mix in each pen digit of the training "
+        "writers drawn N times (needs --pendigits; default 0: MNIST alone)")  # fmt: skip
+    add("--pendigits", metavar="DIR", help="the folder holding pendigits-orig.tra")
+    add("--non-digits", type=int, metavar="N", help="mix in N drawings that are not digits, "
+        "as an 11th class 'not a digit' (default 0)")  # fmt: skip
+    add("--calibrate", action=argparse.BooleanOptionalAction, help="after training, make the "
+        "probabilities honest on the validation set (by temperature; default off)")  # fmt: skip
     add("--seed", type=int, metavar="N", help=f"random seed (default {d.seed})")
     add("--threads", type=int, metavar="N", help="threads (default: all cores)")
     add("--resume", metavar="FILE", help="continue training the model in FILE")

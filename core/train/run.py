@@ -14,10 +14,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from digitlab.core.data.drawn import TEST_WRITERS, concat, drawn_data
 from digitlab.core.data.mnist import MNIST, load_mnist, split_validation
-from digitlab.core.errors import ModelFileError
+from digitlab.core.data.pendigits import PENDIGITS_FILE, PenDigit, load_pendigits
+from digitlab.core.errors import DatasetError, ModelFileError
 from digitlab.core.files.model_file import ModelFile, load_model
 from digitlab.core.nn.architectures import lenet5
+from digitlab.core.nn.losses import softmax
+from digitlab.core.nn.network import Network
+from digitlab.core.train.calibration import (
+    expected_calibration_error,
+    fit_temperature,
+    fold_temperature,
+    logits,
+)
 from digitlab.core.train.control import RunControl
 from digitlab.core.train.evaluation import Evaluation, evaluate
 from digitlab.core.train.optimizers import optimizer_from_state
@@ -54,10 +64,20 @@ class TrainingRun:
         data: MNIST,
         out: str | Path,
         resume_from: ModelFile | None = None,
+        pen_digits: Sequence[PenDigit] | None = None,
     ) -> None:
         self.config, self.data, self.out = config, data, Path(out)
         self.resume_from = resume_from
-        self.train, self.validation = split_validation(data.train, config.validation_size)
+        self.mnist_train, self.mnist_validation = split_validation(
+            data.train, config.validation_size
+        )
+        self.train, self.validation = self.mnist_train, self.mnist_validation
+        if config.pen_digits or config.non_digits:
+            extra_train, extra_validation = drawn_data(
+                pen_digits, config.pen_digits, config.non_digits, config.seed, workers=2
+            )
+            self.train = concat(self.train, extra_train)
+            self.validation = concat(self.validation, extra_validation)
         self.saver = SaveBestModel(self.out, self._metadata())
         self.trainer: Trainer | None = None
 
@@ -68,9 +88,11 @@ class TrainingRun:
         data_dir: str | Path | None = None,
         resume: str | Path | None = None,
         out: str | Path = "model.h5",
+        pendigits_dir: str | Path | None = None,
     ) -> TrainingRun:
         """Settings are ``TrainConfig`` fields; on resume, those not overridden come
-        from the file, so the run continues exactly as it began."""
+        from the file, so the run continues exactly as it began. ``pendigits_dir`` holds
+        the pen digits a config with ``pen_digits`` mixes in."""
         resume_from = load_model(resume) if resume is not None else None
         base: dict[str, Any] = {}
         if resume_from is not None:
@@ -82,7 +104,15 @@ class TrainingRun:
                 )
             base = dict(state.get("config", {}))
         config = TrainConfig.from_dict({**base, **overrides})
-        return cls(config, load_mnist(data_dir), out, resume_from)
+        pen = None
+        if config.pen_digits:
+            if pendigits_dir is None:
+                raise DatasetError(
+                    "mixing in pen digits needs their folder (--pendigits DIR, holding "
+                    f"{PENDIGITS_FILE})"
+                )
+            pen = load_pendigits(pendigits_dir)
+        return cls(config, load_mnist(data_dir), out, resume_from, pen)
 
     def describe(self) -> str:
         c = self.config
@@ -92,11 +122,14 @@ class TrainingRun:
             if self.resume_from
             else "Training LeNet-5"
         )
+        drawn = len(self.train) - len(self.mnist_train)
+        mix = f" and {drawn:,} drawn ones" if drawn else ""
         return (
-            f"{start} on {len(self.train):,} MNIST images ({len(self.validation):,} held out "
-            f"for validation): {c.optimizer} lr {c.lr:g} ({c.schedule}), batch {c.batch_size}, "
-            f"up to {c.epochs} epochs, early stopping after {c.patience}, augmentation "
-            f"{'on' if c.augment else 'off'}. The best model goes to {self.out}."
+            f"{start} on {len(self.mnist_train):,} MNIST images{mix} ({len(self.validation):,} "
+            f"held out for validation): {c.optimizer} lr {c.lr:g} ({c.schedule}), "
+            f"batch {c.batch_size}, up to {c.epochs} epochs, early stopping after "
+            f"{c.patience}, augmentation {'on' if c.augment else 'off'}. The best model goes "
+            f"to {self.out}."
         )
 
     def _metadata(self) -> dict[str, Any]:
@@ -104,10 +137,20 @@ class TrainingRun:
         return {
             **(r.metadata if r else {}),
             "name": self.out.stem,
-            "dataset": "MNIST",
+            "dataset": self._dataset_name(),
+            "classes": self.config.classes,
             "train_images": len(self.train),
             "validation_images": len(self.validation),
         }
+
+    def _dataset_name(self) -> str:
+        c = self.config
+        parts = ["MNIST"]
+        if c.pen_digits:
+            parts.append(f"pen digits of {30 - len(TEST_WRITERS)} writers")
+        if c.non_digits:
+            parts.append(f"{c.non_digits:,} drawings that are not digits")
+        return " + ".join(parts)
 
     def make_trainer(
         self, callbacks: Sequence[Callback] = (), control: RunControl | None = None
@@ -116,7 +159,7 @@ class TrainingRun:
         epoch (so they can tell whether it was written)."""
         r = self.resume_from
         return Trainer(
-            r.network if r else lenet5(self.config.seed),
+            r.network if r else lenet5(self.config.seed, classes=self.config.classes),
             self.train.for_network(),
             self.validation.for_network(),
             self.config,
@@ -138,7 +181,23 @@ class TrainingRun:
         best = self.saver.saved
         if best is None:  # no epoch of this run improved: nothing was written
             return TrainingOutcome(result, None, self.out)
+        calibration = self._calibrate(best.network) if self.config.calibrate else {}
         test = self.data.test
         score = evaluate(best.network, *test.for_network())
-        model = self.saver.add_metadata(test_accuracy=score.accuracy, test_loss=score.loss)
+        model = self.saver.add_metadata(
+            test_accuracy=score.accuracy, test_loss=score.loss, **calibration
+        )
         return TrainingOutcome(result, score, self.out, model)
+
+    def _calibrate(self, network: Network) -> dict[str, float]:
+        """Fold the temperature that fits the validation set into ``network``; return
+        it and the validation's expected calibration error before and after."""
+        x, labels = self.validation.for_network()
+        z = logits(network, x)
+        temperature = fit_temperature(z, labels)
+        fold_temperature(network, temperature)
+        return {
+            "temperature": temperature,
+            "validation_ece_before": expected_calibration_error(softmax(z), labels),
+            "validation_ece": expected_calibration_error(softmax(z / temperature), labels),
+        }

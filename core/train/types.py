@@ -57,10 +57,25 @@ class TrainConfig:
     max_rotation: float = _AUGMENT.max_rotation  # degrees, either way
     min_scale: float = _AUGMENT.scale_range[0]
     max_scale: float = _AUGMENT.scale_range[1]
+    # Drawn digits (digitlab.core.data.drawn): each training writer's pen digit drawn
+    # this many times, with its own pen and slant, mixed in (0: MNIST alone). Needs the
+    # pen-digits folder; the writers in drawn.TEST_WRITERS are never used.
+    pen_digits: int = 0
+    # Generated drawings that are not digits (dots, lines, scribbles, symbols, letters)
+    # mixed in as an 11th class, "not a digit" (0: a 10-class network that always
+    # answers with a digit).
+    non_digits: int = 0
+    # After training, divide the output by the temperature that makes the validation
+    # probabilities honest (digitlab.core.train.calibration); no answer changes.
+    calibrate: bool = False
     seed: int = 0
     threads: int | None = None  # None: every available core
 
     def __post_init__(self) -> None:
+        for name in ("pen_digits", "non_digits"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
         for name in ("epochs", "batch_size", "patience"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -92,6 +107,11 @@ class TrainConfig:
     def augmentation(self) -> AugmentConfig:
         """The ranges of the random transforms (used when ``augment`` is on)."""
         return AugmentConfig(self.max_shift, self.max_rotation, (self.min_scale, self.max_scale))
+
+    @property
+    def classes(self) -> int:
+        """The network's outputs: the ten digits, and "not a digit" when it learns one."""
+        return 11 if self.non_digits else 10
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -98,3 +98,51 @@ def test_the_description_says_what_will_be_trained_on(data_dir, tmp_path):
     run = TrainingRun(TrainConfig(**SMALL), load_mnist(data_dir), tmp_path / "m.h5")
     assert len(run.train) == 250 and len(run.validation) == 50
     assert "Training LeNet-5 on 250 MNIST images (50 held out" in run.describe()
+
+
+def write_pen_digits(folder, writers=range(1, 31)):
+    """A tiny UNIPEN file: a "1" and a "7" per writer, as the UCI file writes them."""
+    lines = []
+    for w in writers:
+        for label, points in ((1, [(50, 300), (52, 0)]), (7, [(0, 300), (150, 300), (60, 0)])):
+            lines += [f'.SEGMENT DIGIT 0 ? "{label}"', f".COMMENT {label} {w} 1", ".PEN_DOWN"]
+            lines += [f" {x} {y}" for x, y in points] + [".PEN_UP"]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pendigits-orig.tra").write_text("\n".join(lines) + "\n", encoding="ascii")
+    return folder
+
+
+def test_pen_digits_are_mixed_in_and_the_model_says_so(data_dir, tmp_path):
+    pen = write_pen_digits(tmp_path / "pen")
+    settings = {**SMALL, "pen_digits": 2, "calibrate": True}
+    run = TrainingRun.prepare(settings, data_dir=data_dir, out=tmp_path / "m.h5", pendigits_dir=pen)
+    assert len(run.train) == len(run.mnist_train) + 2 * 36  # 40 learnable digits, 4 held out
+    assert len(run.validation) == len(run.mnist_validation) + 4
+    assert "and 72 drawn ones" in run.describe()
+    outcome = run.execute()
+    metadata = outcome.model.metadata
+    assert metadata["dataset"] == "MNIST + pen digits of 20 writers"
+    assert metadata["classes"] == 10 and metadata["train_config"]["pen_digits"] == 2
+    assert metadata["temperature"] > 0 and 0 <= metadata["validation_ece"] <= 1
+    assert "validation_ece_before" in metadata
+
+
+def test_pen_digits_without_their_folder_are_refused_in_words(data_dir, tmp_path):
+    from digitlab.core.errors import DatasetError
+
+    with pytest.raises(DatasetError, match="needs their folder"):
+        TrainingRun.prepare({**SMALL, "pen_digits": 1}, data_dir=data_dir, out=tmp_path / "m.h5")
+
+
+def test_calibration_keeps_every_answer_and_is_recorded(data_dir, tmp_path):
+    plain = TrainingRun.prepare(SMALL, data_dir=data_dir, out=tmp_path / "a.h5").execute()
+    calibrated = TrainingRun.prepare(
+        {**SMALL, "calibrate": True}, data_dir=data_dir, out=tmp_path / "b.h5"
+    ).execute()
+    assert "temperature" not in plain.model.metadata
+    t = calibrated.model.metadata["temperature"]
+    x = load_mnist(data_dir).test.for_network()[0]
+    a = plain.model.network.forward(x, training=False)
+    b = calibrated.model.network.forward(x, training=False)
+    np.testing.assert_allclose(b, a / t, rtol=1e-3, atol=1e-4)
+    assert calibrated.test.accuracy == plain.test.accuracy
