@@ -66,8 +66,10 @@ def tangle(rng: np.random.Generator) -> list[Stroke]:
     loops cover the middle and the ink closes into a blob."""
     turns = rng.uniform(4.0, 8.0)
     t = np.linspace(0.0, 2 * np.pi * turns, int(24 * turns))
-    # One radius per half turn, between a quarter pen and two pens, eased in between.
-    knots = rng.uniform(0.25, 2.0, int(2 * turns) + 2)
+    # One radius per half turn, eased in between: every other one under a pen width,
+    # so the loops pass over the middle and leave no hole (a ring would be a 0).
+    knots = rng.uniform(0.8, 2.0, int(2 * turns) + 2)
+    knots[::2] = rng.uniform(0.2, 0.8, len(knots[::2]))
     radius = np.interp(t / np.pi, np.arange(len(knots)), knots)
     drift = rng.normal(0.0, 0.05, (len(t), 2)).cumsum(axis=0)
     return [np.stack([radius * np.cos(t), radius * np.sin(t)], axis=1) + drift]

@@ -91,7 +91,8 @@ def test_dots_and_blots_are_solid_compact_blobs(kind):
         top, left, bottom, right = ink_bbox(image, threshold=0.5)
         assert 0.5 <= (bottom - top) / (right - left) <= 2.0
         box = image[top:bottom, left:right]
-        assert (box > 0.5).mean() >= 0.55  # filled, unlike a 0's ring
+        assert (box > 0.5).mean() >= 0.55
+        assert image[12:17, 12:17].mean() >= 0.6  # filled in the middle, unlike a 0
 
 
 def test_a_dot_is_as_large_as_the_pen_that_made_it():
