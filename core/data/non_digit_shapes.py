@@ -1,10 +1,10 @@
 """The shapes behind :mod:`digitlab.core.data.non_digits`, as strokes in a unit box.
 
 Symbols and letters are fixed glyphs (x right, y down, roughly 0..1; their own width
-and height give their aspect); dots, lines and scribbles are made afresh from a
-``np.random.Generator`` for every sample. Each maker returns a list of (k, 2) float
-arrays, one per pen stroke, in the order a person would draw them. The jitter that
-makes every sample look hand-drawn (wobble, slant, rotation, size) is applied later.
+and height give their aspect), each a list of (k, 2) float arrays, one per pen stroke.
+Dots, lines and scribbles are made afresh for every sample instead
+(:mod:`digitlab.core.data.non_digit_marks`). The jitter that makes every sample look
+hand-drawn (wobble, slant, rotation, size, stroke order) is applied later.
 """
 
 from __future__ import annotations

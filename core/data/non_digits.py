@@ -18,7 +18,9 @@ The app will meet other people's symbols and letters, none of them ours, so what
 is how a model generalises from the train family, not how well it knows these glyphs;
 the test family estimates exactly that. Shapes that are, or could honestly be read as,
 digits are left out of both (see :mod:`digitlab.core.data.non_digit_shapes`): declining
-a real digit costs more than reading a symbol as one.
+a real digit costs more than reading a symbol as one. The one test kind close to a
+digit is "!", a near-vertical stroke over a dot: people do draw it, and only the dot
+tells it from a 1, so it shows how far a model's caution reaches, and is never trained on.
 """
 
 from __future__ import annotations
