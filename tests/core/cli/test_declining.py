@@ -6,22 +6,17 @@ import json
 
 import numpy as np
 import pytest
+from conftest import forced_network
 from fake_mnist import write_fake_mnist
 from PIL import Image
 
 from digitlab.core.cli.parser import main
 from digitlab.core.files.model_file import save_model
-from digitlab.core.nn.architectures import lenet5
 
 
 def forced_model(path, classes: int, logits: dict[int, float]):
-    """A LeNet-5 saved to ``path`` whose answer is its last bias: the kernel is zero."""
-    network = lenet5(0, classes=classes)
-    dense = network.layers[-1]
-    dense.params["kernel"][...] = 0.0
-    for c, value in logits.items():
-        dense.params["bias"][c] = value
-    save_model(path, network)
+    """A ``forced_network`` saved to ``path``."""
+    save_model(path, forced_network(classes, logits))
     return path
 
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import forced_network
 
 from digitlab.core.errors import ShapeError
 from digitlab.core.nn.architectures import lenet5
@@ -84,17 +85,12 @@ def test_a_bad_image_is_refused_with_a_shape_error(network):
 
 # -- declining: "not a digit" ------------------------------------------------------------
 def forced(classes: int, winner: int, margin: float = 30.0, second: int | None = None):
-    """A LeNet-5 whose last bias makes ``winner`` (and ``second``, a little less) win
-    whatever the image: the kernel is zeroed so the logits are the bias alone."""
-    network = lenet5(0, classes=classes)
-    dense = network.layers[-1]
-    dense.params["kernel"][...] = 0.0
-    bias = np.zeros(classes, np.float32)
-    bias[winner] = margin
+    """A network that reads ``winner`` whatever the image (``second`` two thirds as
+    likely as the winner when given)."""
+    logits = {winner: margin}
     if second is not None:
-        bias[second] = margin - np.log(1.5)  # the winner is 1.5 times as likely
-    dense.params["bias"][...] = bias
-    return network
+        logits[second] = margin - np.log(1.5)  # the winner is 1.5 times as likely
+    return forced_network(classes, logits)
 
 
 def test_a_ten_class_network_never_declines_an_image_with_ink(network):

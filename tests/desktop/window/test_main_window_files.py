@@ -185,7 +185,7 @@ def test_open_image_recognises_it_like_a_drawing(window, monkeypatch, digit_png)
     assert result is not None and result.digit is not None
     assert result.steps.drawn.shape == (60, 40)
     assert result.steps.bbox == (8, 18, 52, 23)
-    assert window.prediction_panel.digit_text() == str(result.digit)
+    assert window.prediction_panel.digit_text().startswith(str(result.digit))
     assert window.prediction_panel.step_tiles[0].image().size().toTuple() == (40, 60)
     assert "one.png reads as" in window.statusBar().currentMessage()
 
