@@ -173,7 +173,6 @@ class PredictionPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.digit_label = QLabel(NO_DIGIT)
-        self.digit_label.setTextFormat(Qt.TextFormat.RichText)  # "3 or 5?": a small "or"
         self.confidence_label = QLabel()
         self.chart = ProbabilityChart()
         self.decline_note = QLabel()  # beside "Probabilities", for models that can decline
@@ -281,7 +280,7 @@ class PredictionPanel(QWidget):
             runner_up = result.runner_up
             self._set_digit_text(str(result.digit))
             self.confidence_label.setText(
-                f"{result.confidence:.1%} sure<br>runner-up: {runner_up} "
+                f"{result.confidence:.1%} sure\nrunner-up: {runner_up} "
                 f"({result.probabilities[runner_up]:.1%})"
             )
         self.chart.set_probabilities(result.probabilities, result.candidates)
@@ -289,6 +288,9 @@ class PredictionPanel(QWidget):
 
     def _set_digit_text(self, plain: str, rich: str | None = None) -> None:
         self._digit_text = plain
+        # Rich text only for "3 or 5?" (a small "or"): it sits a few pixels lower.
+        rich_text = Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText
+        self.digit_label.setTextFormat(rich_text)
         self.digit_label.setText(rich or plain)
         declined = plain == NOT_A_DIGIT_MARK
         self.digit_label.setToolTip(
