@@ -62,6 +62,7 @@ _EXPORTS: dict[str, str] = {
     "load_image": "digitlab.core.reading.image_io",
     "recognise": "digitlab.core.reading.recognition",
     "Recognition": "digitlab.core.reading.recognition",
+    "NOT_A_DIGIT": "digitlab.core.reading.recognition",
     # what goes wrong, in words
     "DigitlabError": "digitlab.core.errors",
     "ShapeError": "digitlab.core.errors",
@@ -110,7 +111,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__
     )
     from digitlab.core.nn.network import Network
     from digitlab.core.reading.image_io import load_image
-    from digitlab.core.reading.recognition import Recognition, recognise
+    from digitlab.core.reading.recognition import NOT_A_DIGIT, Recognition, recognise
     from digitlab.core.train.control import RunControl
     from digitlab.core.train.evaluation import Evaluation, evaluate
     from digitlab.core.train.save_best import SaveBestModel

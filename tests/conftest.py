@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 from mnist_data import mnist, mnist_dir  # noqa: F401 (real-MNIST fixtures for every test)
 
+from digitlab.core.nn.architectures import lenet5
 from digitlab.core.nn.layers import LAYER_TYPES, Layer, OutputSign, forget_layer_type
+from digitlab.core.nn.network import Network
 
 # The XDG base directories and where the spec puts them by default, under $HOME.
 XDG_FOLDERS = {
@@ -134,3 +136,15 @@ def absolute_layer(forget_new_layer_types) -> type[Layer]:
             return grad_out * np.sign(self._cached(self._x))
 
     return Absolute
+
+
+def forced_network(classes: int, logits: dict[int, float]) -> Network:
+    """A LeNet-5 whose answer is its last bias, whatever the image: the last kernel is
+    zero, so the logits are the bias (0 for the classes not in ``logits``). With 11
+    classes and ``{10: 5.0}`` it answers "not a digit" to everything."""
+    network = lenet5(0, classes=classes)
+    dense = network.layers[-1]
+    dense.params["kernel"][...] = 0.0
+    for c, value in logits.items():
+        dense.params["bias"][c] = value
+    return network

@@ -6,11 +6,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from digitlab.core.cli.progress import LiveLine, TrainingProgress, bar
 from digitlab.core.errors import DigitlabError, ModelFileError, SettingsError
+
+if TYPE_CHECKING:
+    from digitlab.core.reading.recognition import Recognition
 
 TRAIN_OPTIONS = (
     "epochs", "batch_size", "optimizer", "lr", "schedule", "weight_decay", "patience",
@@ -56,17 +58,29 @@ def evaluate_model(args: argparse.Namespace) -> int:
         return 0
     right = result.n - len(result.misclassified())
     print(f"{args.model}: test accuracy {result.accuracy:.2%} ({right:,}/{result.n:,} right), "
-          f"loss {result.loss:.4f}\n")  # fmt: skip
-    print("digit  accuracy   count")
-    for digit, (acc, count) in enumerate(
-        zip(result.per_class_accuracy, result.confusion.sum(axis=1), strict=True)
-    ):
+          f"loss {result.loss:.4f}")  # fmt: skip
+    if result.can_decline:
+        print(f"{result.declined:,} of the {result.n:,} test digits were answered "
+              "\"not a digit\" (counted as wrong)")  # fmt: skip
+    print("\ndigit  accuracy   count")
+    counts = result.digit_confusion.sum(axis=1)
+    for digit, (acc, count) in enumerate(zip(result.per_class_accuracy, counts, strict=False)):
         print(f"{digit:>5}  {acc:8.2%}  {count:6d}")
-    print("\nconfusion matrix (rows: true digit, columns: predicted)")
-    print("      " + "".join(f"{c:>6}" for c in range(len(result.confusion))))
-    for digit, row in enumerate(result.confusion):
-        print(f"{digit:>5} " + "".join(f"{v:>6}" for v in row))
+    _print_confusion(result)
     return 0
+
+
+def _print_confusion(result) -> None:
+    """Rows: the true digits; columns: the classes predicted, the last one "none" (not
+    a digit) for a network that can decline."""
+    names = [str(c) for c in range(result.confusion.shape[1])]
+    if result.can_decline:
+        names[-1] = "none"
+    said = ", none: not a digit" if result.can_decline else ""
+    print(f"\nconfusion matrix (rows: true digit, columns: predicted{said})")
+    print("      " + "".join(f"{c:>6}" for c in names))
+    for digit, row in enumerate(result.digit_confusion):
+        print(f"{digit:>5} " + "".join(f"{v:>6}" for v in row))
 
 
 def predict(args: argparse.Namespace) -> int:
@@ -78,29 +92,43 @@ def predict(args: argparse.Namespace) -> int:
     for file in args.images:
         try:
             result = recognise(network, load_image(file), with_activations=False)
-            if result.empty:
-                raise DigitlabError(f"{file} has no ink in it: nothing to recognise")
         except DigitlabError as error:
             failures += 1
             _report_failure(args.json, file, str(error))
             continue
-        _report_prediction(args.json, file, result.probabilities)
+        if result.empty:  # an error, as it always was, that also says why in --json
+            failures += 1
+            message = f"{file} has no ink in it: nothing to read"
+            _report_failure(args.json, file, message, digit=None, reason=result.reason)
+            continue
+        _report_prediction(args.json, file, result)
     return 1 if failures else 0
 
 
-def _report_prediction(as_json: bool, file: str, probabilities: np.ndarray) -> None:
-    digit = int(probabilities.argmax())
+def _report_prediction(as_json: bool, file: str, result: Recognition) -> None:
+    probabilities = result.probabilities
     if as_json:
         values = [round(float(p), 6) for p in probabilities]
-        print(json.dumps({"file": file, "digit": digit, "probabilities": values}))
+        print(json.dumps({"file": file, "digit": result.digit, "reason": result.reason,
+                          "probabilities": values}))  # fmt: skip
         return
-    ranked = "  ".join(f"{d}:{p:.1%}" for d, p in enumerate(probabilities))
-    print(f"{file}: {digit} ({probabilities[digit]:.1%})    {ranked}")
+    ranked = "  ".join(f"{d}:{p:.1%}" for d, p in enumerate(result.digit_probabilities))
+    if result.can_decline:
+        ranked += f"  not a digit:{result.not_a_digit_probability:.1%}"
+    print(f"{file}: {_answer_text(result)}    {ranked}")
 
 
-def _report_failure(as_json: bool, file: str, message: str) -> None:
+def _answer_text(result: Recognition) -> str:
+    """ "7 (98.2%)", "3 or 5 (48.0% / 41.0%)" on a near tie, or "not a digit (84.0% sure)"."""
+    if result.not_a_digit:
+        return f"not a digit ({result.not_a_digit_probability:.1%} sure)"
+    shares = " / ".join(f"{result.probabilities[d]:.1%}" for d in result.candidates)
+    return f"{' or '.join(map(str, result.candidates))} ({shares})"
+
+
+def _report_failure(as_json: bool, file: str, message: str, **extra: object) -> None:
     if as_json:
-        print(json.dumps({"file": file, "error": message}))
+        print(json.dumps({"file": file, **extra, "error": message}))
     else:
         print(f"digitlab predict: error: {message}", file=sys.stderr)
 

@@ -95,10 +95,20 @@ def _add_eval(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _add_predict(subparsers: argparse._SubParsersAction) -> None:
-    predict = subparsers.add_parser("predict", help="recognise the digit in image files")
+    predict = subparsers.add_parser(
+        "predict",
+        help="recognise the digit in image files",
+        description="Recognise the digit in each image. A close second is named too "
+        '("3 or 5"); a model with a "not a digit" output may answer that instead.',
+    )
     predict.add_argument("images", nargs="+", metavar="IMAGE", help="PNG, JPEG or BMP files")
     predict.add_argument("--model", metavar="FILE", help="default: the bundled model")
-    predict.add_argument("--json", action="store_true", help="one JSON object per image")
+    predict.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object per image: "digit" (null when none was read), '
+        '"reason" (null, "not_a_digit" or "empty") and "probabilities"',
+    )
     predict.set_defaults(run=commands.predict)
 
 

@@ -17,6 +17,9 @@ from digitlab.resources import icon_path
 
 #: What the View ▸ Theme menu offers; "system" follows the desktop's colour scheme.
 THEMES = ("system", "light", "dark")
+# How "not a digit" is marked wherever a digit would stand: an em dash, calm and
+# plainly not a digit (∅ and Ø read as a zero).
+NOT_A_DIGIT_MARK = "\u2014"
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ class LabelBar(QWidget):
         column.addWidget(self.caption)
         column.addLayout(row)
         self._answer: int | None = -1  # neither a digit nor None: the first call sets up
+        self._has_ink = False
         self.set_answer(None)
 
     def _button(self, digit: int) -> QToolButton:
@@ -46,26 +47,29 @@ class LabelBar(QWidget):
     def answer(self) -> int | None:
         return self._answer
 
-    def set_answer(self, answer: int | None) -> None:
-        """The model's reading of the drawing (its button is bold), or None: no ink.
+    def set_answer(self, answer: int | None, *, has_ink: bool | None = None) -> None:
+        """The model's reading of the drawing (its button is bold), or None: no digit
+        read. ``has_ink`` says whether there is a drawing to keep (default: there is
+        when a digit was read); a drawing the model declined has ink but no answer.
         Called on every stroke, so nothing is done when the answer stays the same."""
-        if answer == self._answer:
+        has_ink = answer is not None if has_ink is None else has_ink
+        if (answer, has_ink) == (self._answer, self._has_ink):
             return
-        self._answer = answer
-        has_ink = answer is not None
+        self._answer, self._has_ink = answer, has_ink
         self.caption.setEnabled(has_ink)
         for digit, button in enumerate(self.buttons):
             button.setEnabled(has_ink)
             font = QFont(button.font())
             font.setBold(digit == answer)
             button.setFont(font)
-            if not has_ink:
-                button.setToolTip("Draw a digit first, then say which it was")
-            elif digit == answer:
-                button.setToolTip(
-                    f"Keep this drawing as a {digit}, as the model read it (key {digit})"
-                )
-            else:
-                button.setToolTip(
-                    f"Keep this drawing as a {digit}, correcting the model (key {digit})"
-                )
+            button.setToolTip(_tooltip(digit, answer, has_ink))
+
+
+def _tooltip(digit: int, answer: int | None, has_ink: bool) -> str:
+    if not has_ink:
+        return "Draw a digit first, then say which it was"
+    if answer is None:
+        return f"Keep this drawing as a {digit}; the model did not read a digit (key {digit})"
+    if digit == answer:
+        return f"Keep this drawing as a {digit}, as the model read it (key {digit})"
+    return f"Keep this drawing as a {digit}, correcting the model (key {digit})"

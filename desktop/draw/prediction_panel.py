@@ -1,10 +1,15 @@
 """The answer: the digit, how sure the network is, all ten probabilities, and the
-preprocessing that turned the drawing into the 28x28 image the network read."""
+preprocessing that turned the drawing into the 28x28 image the network read.
+
+The answer has four states: nothing drawn ("?", "Draw a digit"); a digit, large, with
+how sure; a near tie, both digits named ("3 or 5?") with both probabilities; and, for
+a model with a "not a digit" output, a calm decline: a muted dash and a sentence, no
+digit and no confidence.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
@@ -18,11 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from digitlab.core.reading.preprocess import FRAME
-from digitlab.core.reading.recognition import Recognition
-from digitlab.desktop.common.style import colors_for
+from digitlab.core.reading.recognition import DIGITS, Recognition
+from digitlab.desktop.common.style import NOT_A_DIGIT_MARK, colors_for
 from digitlab.desktop.draw.label_bar import LabelBar
+from digitlab.desktop.draw.probability_chart import ProbabilityChart
 
 NO_DIGIT = "?"  # while there is nothing to read
+DECLINED = "That doesn\u2019t look like a digit"
 STEP_CAPTIONS = (
     ("Drawn", "The ink exactly as drawn on the canvas."),
     (
@@ -43,16 +50,21 @@ STEP_CAPTIONS = (
 class Card(QFrame):
     """A titled, rounded panel on the window background, drawn in theme colours."""
 
-    def __init__(self, title: str, content: QLayout) -> None:
+    def __init__(self, title: str, content: QLayout, aside: QWidget | None = None) -> None:
         super().__init__()
         heading = QLabel(title)
         font = heading.font()
         font.setBold(True)
         heading.setFont(font)
+        top = QHBoxLayout()
+        top.addWidget(heading)
+        if aside is not None:  # a note at the heading's right, costing no height
+            top.addStretch(1)
+            top.addWidget(aside)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 12)
         layout.setSpacing(8)
-        layout.addWidget(heading)
+        layout.addLayout(top)
         layout.addLayout(content)
 
     def paintEvent(self, event) -> None:
@@ -155,61 +167,6 @@ class ImageTile(QWidget):
         super().changeEvent(event)
 
 
-class ProbabilityChart(QWidget):
-    """Ten bars, one per digit; the predicted one in the accent colour.
-
-    The BarGraphItem is made once; each update passes whole arrays to ``setOpts``.
-    """
-
-    def __init__(self, classes: int = 10) -> None:
-        super().__init__()
-        self._classes = classes
-        self._winner: int | None = None
-        self.heights = np.zeros(classes)
-        self.plot = pg.PlotWidget()
-        self._bars = pg.BarGraphItem(x=np.arange(classes), height=self.heights, width=0.72)
-        self.plot.addItem(self._bars)
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.plot.setXRange(-0.6, classes - 0.4, padding=0)
-        self.plot.setYRange(0, 1, padding=0.02)
-        self.plot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(classes)]])
-        self.plot.getAxis("left").setTicks([[(0, "0%"), (0.5, "50%"), (1, "100%")]])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot)
-        self.setMinimumHeight(150)
-        self.setToolTip("The network's probability for each digit")
-        self.apply_colors()
-
-    def set_probabilities(self, probabilities: np.ndarray, winner: int | None) -> None:
-        self._winner = winner
-        self.heights = np.asarray(probabilities, np.float64)
-        self._bars.setOpts(height=self.heights, brushes=self._brushes())
-
-    def apply_colors(self) -> None:
-        colors = colors_for(self.palette())
-        self.plot.setBackground(colors.surface)
-        for name in ("left", "bottom"):
-            axis = self.plot.getAxis(name)
-            axis.setPen(pg.mkPen(colors.border))
-            axis.setTextPen(pg.mkPen(colors.muted))
-        self._bars.setOpts(pens=[pg.mkPen(None)] * self._classes, brushes=self._brushes())
-
-    def _brushes(self) -> list:
-        colors = colors_for(self.palette())
-        return [
-            pg.mkBrush(colors.accent if i == self._winner else colors.bar)
-            for i in range(self._classes)
-        ]
-
-    def changeEvent(self, event) -> None:
-        if event.type() == QEvent.Type.PaletteChange:
-            self.apply_colors()
-        super().changeEvent(event)
-
-
 class PredictionPanel(QWidget):
     """Shows one ``Recognition``: the digit large, its probability, all ten, the steps."""
 
@@ -218,12 +175,14 @@ class PredictionPanel(QWidget):
         self.digit_label = QLabel(NO_DIGIT)
         self.confidence_label = QLabel()
         self.chart = ProbabilityChart()
+        self.decline_note = QLabel()  # beside "Probabilities", for models that can decline
         self.input_tile = ImageTile(
             "Network input", "The 28\u00d728 image the network actually reads", size=128
         )
         self.step_tiles = [ImageTile(c, tip, size=76) for c, tip in STEP_CAPTIONS]
         self.label_bar = LabelBar()  # keeps the drawing as one of "my digits"
         self._result: Recognition | None = None
+        self._digit_text = NO_DIGIT
         self._build_layout()
         self._style_labels()
         self.show_recognition(None)
@@ -247,7 +206,7 @@ class PredictionPanel(QWidget):
         layout.setContentsMargins(4, 8, 4, 12)
         layout.setSpacing(10)
         layout.addWidget(Card("Answer", answer))
-        layout.addWidget(Card("Probabilities", chart))
+        layout.addWidget(Card("Probabilities", chart, aside=self.decline_note))
         layout.addWidget(self._steps_box)
         layout.addStretch(1)
 
@@ -257,18 +216,22 @@ class PredictionPanel(QWidget):
         font.setBold(True)
         self.digit_label.setFont(font)
         self.digit_label.setMinimumWidth(90)
-        self.digit_label.setToolTip("The digit the network reads")
         self.confidence_label.setWordWrap(True)
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.confidence_label.setFont(font)
+        self.decline_note.setToolTip(
+            "This model has an eleventh output for drawings that are not digits: dots, "
+            "stray lines, scribbles, letters and symbols"
+        )
         self._apply_colors()
 
     def _apply_colors(self) -> None:
         colors = colors_for(self.palette())
-        empty = self._result is None or self._result.empty
-        _set_text_color(self.digit_label, colors.border if empty else colors.accent)
+        reads_a_digit = self._result is not None and self._result.digit is not None
+        _set_text_color(self.digit_label, colors.accent if reads_a_digit else colors.border)
         _set_text_color(self.confidence_label, colors.muted)
+        _set_text_color(self.decline_note, colors.muted)
 
     def changeEvent(self, event) -> None:
         if event.type() == QEvent.Type.PaletteChange:
@@ -285,32 +248,67 @@ class PredictionPanel(QWidget):
         return not self._steps_box.isHidden()
 
     def digit_text(self) -> str:
-        return self.digit_label.text()
+        """The answer in plain text: "7", "3 or 5?", the dash of "not a digit", or "?"."""
+        return self._digit_text
 
     def show_recognition(self, result: Recognition | None) -> None:
         """Show ``result``; None or an image without ink shows the "Draw a digit" state."""
-        was_empty = self._result is None or self._result.empty
         self._result = result
-        self.label_bar.set_answer(None if result is None else result.digit)
-        if was_empty != (result is None or result.empty):
-            self._apply_colors()  # the digit is greyed out while there is none
-        if result is None or result.empty:
+        has_ink = result is not None and not result.empty
+        self.label_bar.set_answer(None if result is None else result.digit, has_ink=has_ink)
+        self._apply_colors()  # the answer is greyed out while no digit is read
+        self._show_decline_note(result)
+        if not has_ink:
             self._show_empty()
             return
-        order = np.argsort(result.probabilities)[::-1]
-        runner_up = int(order[1])
-        self.digit_label.setText(str(result.digit))
-        self.confidence_label.setText(
-            f"{result.confidence:.1%} sure\nrunner-up: {runner_up} "
-            f"({result.probabilities[runner_up]:.1%})"
-        )
-        self.chart.set_probabilities(result.probabilities, result.digit)
+        if result.not_a_digit:
+            self._set_digit_text(NOT_A_DIGIT_MARK)
+            self.confidence_label.setText(
+                f"{DECLINED}<br><small>not a digit: {result.not_a_digit_probability:.1%}</small>"
+            )
+        elif result.is_near_tie:
+            first, second = result.candidates
+            # Two digits share the width of one: smaller, so "?" clears the input tile.
+            rich = f"{_sized(first, 60)}{_sized(' or ', 32, bold=False)}{_sized(second, 60)}"
+            rich += _sized("?", 32, bold=False)
+            self._set_digit_text(f"{first} or {second}?", rich)
+            p = result.probabilities
+            self.confidence_label.setText(
+                f"{first}: {p[first]:.1%} · {second}: {p[second]:.1%}<br>too close to call"
+            )
+        else:
+            runner_up = result.runner_up
+            self._set_digit_text(str(result.digit))
+            self.confidence_label.setText(
+                f"{result.confidence:.1%} sure\nrunner-up: {runner_up} "
+                f"({result.probabilities[runner_up]:.1%})"
+            )
+        self.chart.set_probabilities(result.probabilities, result.candidates)
         self._show_steps(result)
 
+    def _set_digit_text(self, plain: str, rich: str | None = None) -> None:
+        self._digit_text = plain
+        # Rich text only for "3 or 5?" (a small "or"): it sits a few pixels lower.
+        rich_text = Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText
+        self.digit_label.setTextFormat(rich_text)
+        self.digit_label.setText(rich or plain)
+        declined = plain == NOT_A_DIGIT_MARK
+        self.digit_label.setToolTip(
+            "The model does not read a digit here" if declined else "The digit the network reads"
+        )
+
+    def _show_decline_note(self, result: Recognition | None) -> None:
+        can = result is not None and result.can_decline
+        self.decline_note.setVisible(can)
+        if can:
+            share = "" if result.empty else f" · {result.not_a_digit_probability:.1%}"
+            self.decline_note.setText(f"{NOT_A_DIGIT_MARK} not a digit{share}")
+
     def _show_empty(self) -> None:
-        self.digit_label.setText(NO_DIGIT)
+        self._set_digit_text(NO_DIGIT)
         self.confidence_label.setText("Draw a digit")
-        self.chart.set_probabilities(np.zeros(10), None)
+        classes = DIGITS if self._result is None else len(self._result.probabilities)
+        self.chart.set_probabilities(np.zeros(classes), ())
         self.input_tile.set_image(None)
         self.input_tile.set_overlay(None, False)
         for tile in self.step_tiles:
@@ -330,6 +328,12 @@ class PredictionPanel(QWidget):
         top, left, bottom, right = steps.bbox
         self.step_tiles[0].set_overlay((top, left, bottom - top, right - left), False)
         self.step_tiles[3].set_overlay(_box_in_frame(steps.scaled.shape, steps.shift), True)
+
+
+def _sized(text: object, pixels: int, bold: bool = True) -> str:
+    """``text`` at ``pixels`` high, bold or not, inside rich text."""
+    weight = "bold" if bold else "normal"
+    return f'<span style="font-size:{pixels}px; font-weight:{weight}">{text}</span>'
 
 
 def _set_text_color(label: QLabel, color: str) -> None:

@@ -15,8 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from digitlab.core.reading.recognition import NOT_A_DIGIT
 from digitlab.desktop.common.image_utils import is_dark
-from digitlab.desktop.common.style import colors_for
+from digitlab.desktop.common.style import NOT_A_DIGIT_MARK, colors_for
 from digitlab.desktop.evaluate.confusion_matrix import ERROR_DARK, ERROR_LIGHT
 
 MAX_SHOWN = 400  # thumbnails at once: enough to browse, quick to build
@@ -37,8 +38,8 @@ def thumbnail(image: np.ndarray) -> QIcon:
 
 
 class TruthBars(QWidget):
-    """Ten bars: the predicted digit in red when wrong (accent when right), the true
-    digit's bar outlined."""
+    """Ten bars (eleven with "not a digit", marked with a dash): the predicted class
+    in red when wrong (accent when right), the true digit's bar outlined."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,7 +73,8 @@ class TruthBars(QWidget):
                 painter.drawRect(QRectF(x + slot * 0.1, top, slot * 0.8, bottom - top))
             painter.setPen(QColor(colors.muted))
             align = Qt.AlignmentFlag.AlignCenter
-            painter.drawText(QRectF(x, bottom, slot, label_h), align, str(digit))
+            name = NOT_A_DIGIT_MARK if digit == NOT_A_DIGIT else str(digit)
+            painter.drawText(QRectF(x, bottom, slot, label_h), align, name)
             if p >= 0.01:  # twice a slot wide, kept inside: "100%" is wider than a bar
                 left = min(max(0.0, x - slot / 2), self.width() - 2 * slot)
                 label = QRectF(left, bar.top() - label_h, 2 * slot, label_h)
@@ -128,7 +130,7 @@ class SampleBrowser(QWidget):
         self, images: np.ndarray, labels: np.ndarray, predictions: np.ndarray, probs: np.ndarray
     ) -> None:
         """The test set: images (n, 28, 28) uint8, labels and predictions (n,) int,
-        probabilities (n, 10) float."""
+        probabilities (n, classes) float (an eleventh class: "not a digit")."""
         self._data = (images, labels, predictions, probs)
         self.show_samples(np.zeros(0, np.intp), "")
 
@@ -146,11 +148,13 @@ class SampleBrowser(QWidget):
         images, labels, predictions, probs = self._data
         for index in shown:
             true, said = int(labels[index]), int(predictions[index])
-            text = f"{true} → {said} · {probs[index, said]:.0%}"
+            declined = said == NOT_A_DIGIT and probs.shape[1] > NOT_A_DIGIT
+            answer = "not a digit" if declined else str(said)
+            text = f"{true} → {NOT_A_DIGIT_MARK if declined else said} · {probs[index, said]:.0%}"
             item = QListWidgetItem(thumbnail(images[index]), text)
             item.setData(Qt.ItemDataRole.UserRole, int(index))
             item.setToolTip(
-                f"Test image #{index:,}: a {true}, read as {said} ({probs[index, said]:.1%} sure)"
+                f"Test image #{index:,}: a {true}, read as {answer} ({probs[index, said]:.1%} sure)"
             )
             self.grid.addItem(item)
         if self.grid.count():

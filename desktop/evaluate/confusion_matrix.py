@@ -1,5 +1,8 @@
 """The confusion matrix as a heat map: rows the true digit, columns the predicted one.
 
+For a model that can answer "not a digit" there is an eleventh column, marked with a
+dash, counting the test digits it declined; the rows stay the ten digits.
+
 Colours follow a log scale, ``log(1 + count) / log(1 + largest)``, so a handful of
 mistakes beside a thousand right answers still shows; right answers (the diagonal)
 are tinted with the accent colour and mistakes with a warm red, so errors stand out.
@@ -15,8 +18,9 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from digitlab.core.reading.recognition import DIGITS, NOT_A_DIGIT
 from digitlab.desktop.common.image_utils import is_dark, mix
-from digitlab.desktop.common.style import colors_for
+from digitlab.desktop.common.style import NOT_A_DIGIT_MARK, colors_for
 
 MARGIN = 44  # px left of and above the grid, for the digits and axis titles
 ERROR_LIGHT, ERROR_DARK = "#d64541", "#ff6b5e"
@@ -28,7 +32,8 @@ def cell_strength(count: int, largest: int) -> float:
 
 
 class ConfusionMatrix(QWidget):
-    """A painted 10x10 (classes x classes) grid with the count in every cell."""
+    """A painted 10x10 grid (true digits x predicted classes; 10x11 with a "not a
+    digit" column) with the count in every cell."""
 
     cell_clicked = Signal(int, int)  # true class, predicted class
 
@@ -44,7 +49,7 @@ class ConfusionMatrix(QWidget):
         return QSize(420, 420)
 
     def set_matrix(self, matrix: np.ndarray | None) -> None:
-        """``matrix`` (classes, classes) int counts; None clears it."""
+        """``matrix`` (10, classes) int counts, rows the true digits; None clears it."""
         self.matrix = np.zeros((10, 10), np.int64) if matrix is None else np.asarray(matrix)
         self.selected = None
         self.update()
@@ -55,12 +60,13 @@ class ConfusionMatrix(QWidget):
 
     # -- geometry -----------------------------------------------------------------------
     def _cell_size(self) -> float:
-        classes = len(self.matrix)
-        return max(1.0, min(self.width() - MARGIN - 4, self.height() - MARGIN - 4) / classes)
+        rows, columns = self.matrix.shape
+        across = (self.width() - MARGIN - 4) / columns
+        return max(1.0, min(across, (self.height() - MARGIN - 4) / rows))
 
     def _left(self) -> float:
         """Where the first column starts: the grid is centred across the widget."""
-        spare = self.width() - MARGIN - 4 - self._cell_size() * len(self.matrix)
+        spare = self.width() - MARGIN - 4 - self._cell_size() * self.matrix.shape[1]
         return MARGIN + max(0.0, spare / 2)
 
     def cell_rect(self, true: int, predicted: int) -> QRectF:
@@ -68,9 +74,9 @@ class ConfusionMatrix(QWidget):
         return QRectF(self._left() + predicted * size, MARGIN + true * size, size, size)
 
     def cell_at(self, point: QPointF) -> tuple[int, int] | None:
-        size, classes = self._cell_size(), len(self.matrix)
+        size, (rows, columns) = self._cell_size(), self.matrix.shape
         column, row = (point.x() - self._left()) / size, (point.y() - MARGIN) / size
-        if 0 <= row < classes and 0 <= column < classes:
+        if 0 <= row < rows and 0 <= column < columns:
             return int(row), int(column)
         return None
 
@@ -93,8 +99,20 @@ class ConfusionMatrix(QWidget):
         count = int(self.matrix[true, predicted])
         total = int(self.matrix[true].sum())
         share = f" ({count / total:.1%} of the {total:,} {true}s)" if total else ""
-        said = "read correctly" if true == predicted else f"read as {predicted}"
-        return f"{count:,} {true}s {said}{share}"
+        return f"{count:,} {true}s {self.said(true, predicted)}{share}"
+
+    def declines(self, predicted: int) -> bool:
+        """Column ``predicted`` is the "not a digit" answer."""
+        return predicted == NOT_A_DIGIT and self.matrix.shape[1] == DIGITS + 1
+
+    def column_name(self, predicted: int) -> str:
+        return NOT_A_DIGIT_MARK if self.declines(predicted) else str(predicted)
+
+    def said(self, true: int, predicted: int) -> str:
+        """What a cell's digits were read as, in words."""
+        if self.declines(predicted):
+            return "declined as not a digit"
+        return "read correctly" if true == predicted else f"read as {predicted}"
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:
@@ -135,15 +153,17 @@ class ConfusionMatrix(QWidget):
 
     def _paint_labels(self, painter: QPainter) -> None:
         colors = colors_for(self.palette())
-        size, classes, left = self._cell_size(), len(self.matrix), self._left()
+        size, (rows, columns), left = self._cell_size(), self.matrix.shape, self._left()
         painter.setPen(QColor(colors.muted))
         centre = Qt.AlignmentFlag.AlignCenter
-        for i in range(classes):
-            painter.drawText(QRectF(left + i * size, MARGIN - 20, size, 18), centre, str(i))
+        for i in range(columns):
+            name = self.column_name(i)
+            painter.drawText(QRectF(left + i * size, MARGIN - 20, size, 18), centre, name)
+        for i in range(rows):
             painter.drawText(QRectF(left - 20, MARGIN + i * size, 18, size), centre, str(i))
-        painter.drawText(QRectF(left, 0, size * classes, 20), centre, "predicted")
+        painter.drawText(QRectF(left, 0, size * columns, 20), centre, "predicted")
         painter.save()
-        painter.translate(left - MARGIN, MARGIN + size * classes / 2)
+        painter.translate(left - MARGIN, MARGIN + size * rows / 2)
         painter.rotate(-90)
-        painter.drawText(QRectF(-size * classes / 2, 0, size * classes, 20), centre, "true")
+        painter.drawText(QRectF(-size * rows / 2, 0, size * rows, 20), centre, "true")
         painter.restore()

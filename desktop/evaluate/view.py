@@ -111,11 +111,12 @@ class EvaluationView(QWidget):
         self.report = report
         e = report.evaluation
         wrong = len(e.misclassified())
+        declined = f" ({e.declined:,} of them declined as “not a digit”)" if e.can_decline else ""
         self.summary.setText(
             f"<b>{report.model_name}</b>: accuracy <b>{e.accuracy:.2%}</b> · loss {e.loss:.4f} · "
-            f"{e.n - wrong:,} of {e.n:,} test digits right, {wrong:,} wrong"
+            f"{e.n - wrong:,} of {e.n:,} test digits right, {wrong:,} wrong{declined}"
         )
-        self.matrix.set_matrix(e.confusion)
+        self.matrix.set_matrix(e.digit_confusion)
         self.browser.set_data(report.images, e.labels, e.predictions, e.probabilities)
         self.all_mistakes_button.setEnabled(True)
         self.show_mistakes()
@@ -146,8 +147,8 @@ class EvaluationView(QWidget):
             return
         e = self.report.evaluation
         indices = np.flatnonzero((e.labels == true) & (e.predictions == predicted))
-        said = "read correctly" if true == predicted else f"read as {predicted}"
         self.matrix.select((true, predicted))
+        said = self.matrix.said(true, predicted)
         self.browser.show_samples(indices, f"{len(indices):,} test {true}s {said}")
 
     def _on_model_changed(self) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtGui import QFont, QImage, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from digitlab.core.nn.layers import Layer
+from digitlab.core.reading.recognition import NOT_A_DIGIT
 from digitlab.desktop.common.image_utils import (
     ColorMap,
     colour_map,
@@ -208,7 +209,9 @@ class SoftmaxEntry(Card):
 
     def __init__(self, classes: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.header("softmax", f"· probabilities · {classes} classes")
+        declines = classes == NOT_A_DIGIT + 1
+        what = "10 digits and “not a digit”" if declines else f"{classes} classes"
+        self.header("softmax", f"· probabilities · {what}")
         self.setToolTip("softmax of the last layer's outputs: the network's confidence per class")
         self.bars = ProbabilityBars(classes)
         self.body.addWidget(self.bars)

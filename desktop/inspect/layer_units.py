@@ -9,6 +9,7 @@ from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from digitlab.core.reading.recognition import DIGITS, NOT_A_DIGIT
 from digitlab.desktop.common.image_utils import (
     IndexedImage,
     colour_map,
@@ -16,7 +17,7 @@ from digitlab.desktop.common.image_utils import (
     frame_colour,
     to_indices,
 )
-from digitlab.desktop.common.style import colors_for
+from digitlab.desktop.common.style import NOT_A_DIGIT_MARK, colors_for
 from digitlab.desktop.inspect.layer_maps import HoverCells, balanced_columns
 
 
@@ -134,7 +135,15 @@ class ProbabilityBars(HoverCells):
         self.update()
 
     def label(self, index: int) -> str:
-        return f"digit {index}" if self.classes == 10 else f"class {index}"
+        """What unit ``index`` stands for: a digit, "not a digit" for the eleventh
+        output of a model that can decline, or a class number for any other model."""
+        if self.classes not in (DIGITS, DIGITS + 1):
+            return f"class {index}"
+        return "not a digit" if index == NOT_A_DIGIT else f"digit {index}"
+
+    def short_label(self, index: int) -> str:
+        """The text under bar ``index``: its number, or a dash for "not a digit"."""
+        return NOT_A_DIGIT_MARK if self.label(index) == "not a digit" else str(index)
 
     def _text_height(self) -> int:
         return self.fontMetrics().height()
@@ -176,7 +185,7 @@ class ProbabilityBars(HoverCells):
             font.setBold(winner == i)
             painter.setFont(font)
             label_rect = QRectF(x - 5, base_line + 2, self.COLUMN, text_h)
-            painter.drawText(label_rect, Qt.AlignmentFlag.AlignCenter, str(i))
+            painter.drawText(label_rect, Qt.AlignmentFlag.AlignCenter, self.short_label(i))
         painter.end()
 
     def _paint_bar(self, painter: QPainter, track: QRectF, index: int, is_winner: bool) -> None:
@@ -184,8 +193,11 @@ class ProbabilityBars(HoverCells):
         p = float(np.clip(self._values[index], 0.0, 1.0))
         height = max(p * track.height(), 1.0 if p > 0 else 0.0)
         bar = QRectF(track.left(), track.bottom() - height, track.width(), height)
-        colors = colors_for(palette)  # the prediction panel's bar colours
-        painter.setBrush(QColor(colors.accent if is_winner else colors.bar))
+        colors = colors_for(palette)  # the prediction panel's bar colours: "not a
+        # digit" in its calm grey, winning or not, as the answer shows it
+        declines = self.short_label(index) == NOT_A_DIGIT_MARK
+        color = colors.muted if declines else colors.accent if is_winner else colors.bar
+        painter.setBrush(QColor(color))
         painter.drawRoundedRect(bar, 3, 3)
         if is_winner:
             painter.setPen(palette.color(QPalette.ColorRole.WindowText))

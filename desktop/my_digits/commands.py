@@ -74,7 +74,9 @@ class MyDigits(QObject):
         self, label: int, recognition: Recognition | None, ink: np.ndarray
     ) -> Sample | None:
         """Store the drawing ``ink`` (H, W) float in [0, 1] as a ``label``, with the
-        28x28 image and answer of ``recognition``; None (and the reason shown) if not."""
+        28x28 image and answer of ``recognition``; None (and the reason shown) if not.
+        A drawing the model declined ("not a digit") is kept too: the person says what
+        it is, and the model's answer is stored as unknown (-1)."""
         if recognition is None or recognition.empty:
             self._status("Draw a digit first")
             return None
@@ -85,8 +87,8 @@ class MyDigits(QObject):
         name = str(model.metadata.get("name") or self._document.display_name) if model else ""
         try:
             sample = Sample.create(
-                label, recognition.steps.centred, ink, model_answer=recognition.digit,
-                model_name=name,
+                label, recognition.steps.centred, ink, model_name=name,
+                model_answer=-1 if recognition.digit is None else recognition.digit,
             )  # fmt: skip
             self.store.add(sample)
         except MyDigitsError as error:
@@ -94,7 +96,7 @@ class MyDigits(QObject):
             self._status(f"Could not keep your digit: {error}")
             return None
         self.view.refresh()
-        self._status(_kept_news(sample, len(self.store)))
+        self._status(_kept_news(sample, len(self.store), recognition.not_a_digit))
         return sample
 
     # -- teaching ---------------------------------------------------------------------
@@ -152,9 +154,14 @@ def _open(path: Path) -> tuple[MyDigitsStore | None, str | None, bool]:
     return store, problem, problem is not None
 
 
-def _kept_news(sample: Sample, count: int) -> str:
+def _kept_news(sample: Sample, count: int, declined: bool = False) -> str:
     answer = sample.model_answer
-    read = "the model read it right" if answer == sample.label else f"the model read it as {answer}"
+    if declined:
+        read = "the model did not read it as a digit"
+    elif answer == sample.label:
+        read = "the model read it right"
+    else:
+        read = f"the model read it as {answer}"
     return (
         f"Saved as {sample.label} ({read}) · {count} of your digits · "
         "the canvas is clear for the next one"

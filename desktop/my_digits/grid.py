@@ -14,8 +14,9 @@ from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from digitlab.core.personal.my_digits import Sample
+from digitlab.core.reading.recognition import NOT_A_DIGIT
 from digitlab.desktop.common.image_utils import is_dark, mix
-from digitlab.desktop.common.style import colors_for
+from digitlab.desktop.common.style import NOT_A_DIGIT_MARK, colors_for
 
 THUMB = 56  # px: the 28x28 image at exactly twice its size
 CELL = 66  # px: a cell's width
@@ -203,7 +204,9 @@ class DigitGrid(QWidget):
         caption = QRect(rect.x(), thumb.bottom() + 2, rect.width(), self.fontMetrics().height())
         painter.setPen(wrong_color if wrong else QColor(colors.muted))
         painter.drawText(
-            caption, Qt.AlignmentFlag.AlignCenter, f"→ {answer}" if wrong else f"✓ {answer}"
+            caption,
+            Qt.AlignmentFlag.AlignCenter,
+            f"→ {_short(answer)}" if wrong else f"✓ {answer}",
         )
 
     def _thumbnail(self, sample: Sample) -> QImage:
@@ -270,12 +273,18 @@ class DigitGrid(QWidget):
         QToolTip.showText(event.globalPos(), describe(self.samples[index], self.answers), self)
 
 
+def _short(answer: int) -> str:
+    """An answer under a thumbnail: the digit, or the mark for "not a digit"."""
+    return NOT_A_DIGIT_MARK if answer == NOT_A_DIGIT else str(answer)
+
+
 def describe(sample: Sample, answers: dict[str, int]) -> str:
     """A sample in words, for its tooltip."""
     lines = [f"You said {sample.label}"]
     answer = answers.get(sample.id)
     if answer is not None:
-        lines.append(f"The model now reads {answer}" + (" ✗" if answer != sample.label else ""))
+        said = "it as not a digit" if answer == NOT_A_DIGIT else str(answer)
+        lines.append(f"The model now reads {said}" + (" ✗" if answer != sample.label else ""))
     if sample.model_answer != -1:
         lines.append(f"When you kept it, it read {sample.model_answer}")
     lines.append(f"Kept {sample.created.replace('T', ' ')[:16]} UTC")

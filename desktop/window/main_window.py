@@ -240,6 +240,16 @@ class MainWindow(WindowMenus):
         result = self.last_recognition
         if result is None or result.empty:
             self._show_status(f"{path.name}: no ink found")
+        elif result.not_a_digit:
+            self._show_status(
+                f"{path.name} does not look like a digit ({result.not_a_digit_probability:.1%})"
+            )
+        elif result.is_near_tie:
+            first, second = result.candidates
+            p = result.probabilities
+            self._show_status(
+                f"{path.name} reads as {first} or {second} ({p[first]:.1%} / {p[second]:.1%})"
+            )
         else:
             self._show_status(f"{path.name} reads as {result.digit} ({result.confidence:.1%})")
         return True

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+from conftest import forced_network
 from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
 from PySide6.QtGui import QMouseEvent, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
@@ -112,6 +113,20 @@ def model_path(tmp_path: Path) -> Path:
     path.parent.mkdir()
     save_model(path, lenet5(0), metadata={"name": "untrained", "test_accuracy": 0.1})
     return path
+
+
+@pytest.fixture
+def forced_model_path(tmp_path: Path) -> Callable[..., Path]:
+    """``forced_model_path(classes, {class: logit})``: a saved ``forced_network``; with
+    11 classes and ``{10: 5.0}``, a model that answers "not a digit" to everything."""
+
+    def make(classes: int, logits: dict[int, float], name: str = "forced") -> Path:
+        path = tmp_path / "models" / f"{name}.h5"
+        path.parent.mkdir(exist_ok=True)
+        save_model(path, forced_network(classes, logits), metadata={"name": name})
+        return path
+
+    return make
 
 
 @pytest.fixture

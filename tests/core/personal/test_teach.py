@@ -168,3 +168,14 @@ def test_a_hard_style_is_learnt_without_forgetting_mnist(mnist):
     assert result.before.mnist - result.after.mnist <= 0.003, (
         f"MNIST test accuracy fell from {result.before.mnist:.2%} to {result.after.mnist:.2%}"
     )
+
+
+def test_a_model_that_can_answer_not_a_digit_is_taught_and_keeps_its_eleven_outputs(
+    mine, tiny_mnist, tmp_path
+):
+    eleven = ModelFile(lenet5(0, classes=11), {"name": "eleven"}, {}, None, None)
+    result = teach(eleven, *mine, mnist=tiny_mnist, config=QUICK)
+    assert result.network.output_shape == (11,)
+    assert 0.0 <= result.after.mine <= 1.0 and 0.0 <= result.after.mnist <= 1.0
+    result.save(tmp_path / "eleven-taught.h5")
+    assert load_model(tmp_path / "eleven-taught.h5").network.output_shape == (11,)

@@ -35,3 +35,17 @@ def test_the_models_answer_is_marked(qtbot):
     assert "correcting the model" in bar.buttons[1].toolTip()
     bar.set_answer(1)
     assert [b.font().bold() for b in bar.buttons] == [d == 1 for d in range(10)]
+
+
+def test_a_drawing_the_model_declined_can_be_kept_as_any_digit(qtbot):
+    bar = LabelBar()
+    qtbot.addWidget(bar)
+    bar.set_answer(None, has_ink=True)
+    assert all(b.isEnabled() for b in bar.buttons)
+    assert not any(b.font().bold() for b in bar.buttons)
+    assert "the model did not read a digit" in bar.buttons[2].toolTip()
+    with qtbot.waitSignal(bar.label_chosen) as chosen:
+        qtbot.mouseClick(bar.buttons[2], Qt.MouseButton.LeftButton)
+    assert chosen.args == [2]
+    bar.set_answer(None)  # the canvas was cleared
+    assert not any(b.isEnabled() for b in bar.buttons)

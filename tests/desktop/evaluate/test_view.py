@@ -110,3 +110,58 @@ def test_cells_are_found_under_the_mouse(qtbot):
     assert (
         matrix.cell_at(matrix.cell_rect(0, 0).topLeft() - matrix.cell_rect(0, 0).center()) is None
     )
+
+
+# -- a model that can answer "not a digit" ------------------------------------------------
+@pytest.fixture
+def declining_view(qtbot, tmp_path, forced_model_path):
+    """The view on a model that declines most digits and reads the rest as 3."""
+    document = ModelDocument()
+    document.open(forced_model_path(11, {10: 2.0, 3: 1.99}, "declines"))
+    widget = EvaluationView(
+        document, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    )
+    widget.set_data_dir(write_fake_mnist(tmp_path / "mnist", 300, N_TEST))
+    qtbot.addWidget(widget)
+    widget.resize(900, 600)
+    widget.show()
+    yield widget
+    widget.shutdown()
+
+
+def test_declined_digits_are_wrong_and_get_a_column_of_their_own(qtbot, declining_view):
+    view = declining_view
+    evaluate(qtbot, view)
+    e = view.report.evaluation
+    assert e.declined > 0
+    assert view.matrix.matrix.shape == (10, 11)  # rows: true digits; columns: + "not a digit"
+    assert view.matrix.matrix[:, 10].sum() == e.declined
+    assert view.matrix.matrix.sum() == N_TEST
+    assert f"{e.n - len(e.misclassified()):,} of {N_TEST:,} test digits right" in (
+        view.summary.text()
+    )
+    assert f"{e.declined:,} of them declined as “not a digit”" in view.summary.text()
+    assert view.matrix.column_name(10) == "\u2014" and view.matrix.column_name(9) == "9"
+
+
+def test_clicking_the_declined_column_shows_those_digits(qtbot, declining_view):
+    view = declining_view
+    evaluate(qtbot, view)
+    e = view.report.evaluation
+    true = int(np.flatnonzero(view.matrix.matrix[:, 10])[0])
+    centre = view.matrix.cell_rect(true, 10).center().toPoint()
+    qtbot.mouseClick(view.matrix, Qt.MouseButton.LeftButton, pos=centre)
+    expected = np.flatnonzero((e.labels == true) & (e.predictions == 10))
+    np.testing.assert_array_equal(view.browser.indices, expected)
+    assert "declined as not a digit" in view.browser.title.text()
+    item = view.browser.grid.item(0)
+    assert item.text().startswith(f"{true} → \u2014")
+    assert "read as not a digit" in item.toolTip()
+    assert len(view.browser.bars.probabilities) == 11
+    view.browser.bars.grab()  # paints eleven bars without trouble
+
+
+def test_a_ten_class_matrix_has_no_declined_column(qtbot, view):
+    evaluate(qtbot, view)
+    assert view.matrix.matrix.shape == (10, 10)
+    assert "declined" not in view.summary.text()

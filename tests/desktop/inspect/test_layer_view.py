@@ -8,6 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
 import numpy as np
 import pytest
+from conftest import forced_network
 from PySide6.QtCore import QEvent, QPoint
 from PySide6.QtGui import QColor, QHelpEvent, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QToolTip, QWidget
@@ -352,3 +353,27 @@ def test_values_read_with_a_true_minus_sign() -> None:
 )
 def test_wrapped_rows_are_filled_evenly(count: int, fit: int, columns: int) -> None:
     assert balanced_columns(count, fit) == columns
+
+
+def test_the_eleventh_softmax_unit_is_not_a_digit(view, image) -> None:
+    network = forced_network(11, {10: 3.0})
+    view.set_network(network)
+    activations, probabilities = run(network, image)
+    view.show_activations(activations, probabilities)
+    entry = view.softmax_entry
+    bars = entry.bars
+    assert bars.classes == 11
+    assert any("not a digit" in label.text() for label in entry.findChildren(QLabel))
+    assert [bars.short_label(i) for i in (0, 9, 10)] == ["0", "9", "\u2014"]
+    text = bars.tooltip_at(bars.cell_rect(10).center())
+    assert text == f"not a digit · {100 * probabilities[10]:.1f} %"
+    assert bars.tooltip_at(bars.cell_rect(4).center()).startswith("digit 4 · ")
+    assert not bars.grab().isNull()  # paints the eleven bars
+
+
+def test_other_class_counts_are_numbered(qtbot) -> None:
+    from digitlab.desktop.inspect.layer_units import ProbabilityBars
+
+    bars = ProbabilityBars(7)
+    qtbot.addWidget(bars)
+    assert bars.label(5) == "class 5" and bars.short_label(5) == "5"

@@ -253,3 +253,21 @@ def test_delete_in_the_gallery_deletes_digits_not_the_drawing(
     QTest.keyClick(grid, Qt.Key.Key_Delete)  # the window's Delete would clear the canvas
     assert len(win.my_digits.store) == 0
     assert not win.canvas.is_empty()
+
+
+def test_a_drawing_the_model_declines_is_kept_as_the_digit_said(
+    win, qtbot, draw, make_line, forced_model_path
+):
+    assert win.open_model_path(forced_model_path(11, {10: 5.0}, "declines"))
+    draw_a_one(win, draw, make_line)
+    assert win.last_recognition.not_a_digit
+    button = win.prediction_panel.label_bar.buttons[7]
+    assert button.isEnabled()  # the person may still say what it was
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    (sample,) = win.my_digits.store.samples()
+    assert (sample.label, sample.model_answer) == (7, -1)
+    assert (
+        win.statusBar()
+        .currentMessage()
+        .startswith("Saved as 7 (the model did not read it as a digit)")
+    )

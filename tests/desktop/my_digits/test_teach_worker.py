@@ -129,3 +129,18 @@ def test_missing_mnist_fails_in_words(qtbot, run_worker, request_for, tmp_path):
     qtbot.waitUntil(worker.ended.is_set, timeout=30_000)
     (message,) = failures
     assert message.startswith(f"The data folder {tmp_path / 'nowhere'} does not exist")
+
+
+def test_a_model_that_can_answer_not_a_digit_is_taught(qtbot, run_worker, tmp_path):
+    eleven = ModelFile(lenet5(0, classes=11), {"name": "eleven"}, {}, None, None)
+    x, labels = make_digits(12, seed=5)
+    fake = write_fake_mnist(tmp_path / "mnist", 300, 100)
+    results, failures = [], []
+    worker = run_worker(
+        TeachRequest.copy_of(eleven, x, labels, fake, TINY),
+        finished=results.append, failed=failures.append,
+    )  # fmt: skip
+    qtbot.waitUntil(worker.ended.is_set, timeout=30_000)
+    assert failures == []
+    (result,) = results
+    assert result.network.output_shape == (11,)

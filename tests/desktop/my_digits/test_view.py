@@ -25,7 +25,7 @@ class Always:
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         self.batches.append(len(x))
-        probabilities = np.zeros((len(x), 10), np.float32)
+        probabilities = np.zeros((len(x), max(10, self.digit + 1)), np.float32)
         probabilities[:, self.digit] = 1.0
         return probabilities
 
@@ -97,6 +97,15 @@ def test_the_current_models_answers_mark_the_misread_ones(store, show):
 
     assert frame_colour(0) == QColor(WRONG_LIGHT)
     assert frame_colour(1) != QColor(WRONG_LIGHT)
+
+
+def test_a_digit_the_model_declines_is_misread_and_said_in_words(store, show):
+    add(store, [4])
+    view = show(store, Always(10))  # an eleven-class model: "not a digit" for everything
+    assert view.grid.misread() == 1
+    assert "The model now reads it as not a digit ✗" in describe(
+        view.grid.samples[0], view.grid.answers
+    )
 
 
 def test_answers_come_in_one_batch_and_only_for_new_digits(store, show):

@@ -49,7 +49,7 @@ def test_drawing_updates_the_prediction_and_the_layer_view(
     draw(window.canvas, centre_line(window, make_line))
     first = window.last_recognition
     assert first is not None and first.digit is not None
-    assert window.prediction_panel.digit_text() == str(first.digit)
+    assert window.prediction_panel.digit_text().startswith(str(first.digit))  # or "2 or 8?"
     assert first.probabilities.sum() == pytest.approx(1.0, rel=1e-5)
     activations, probabilities = shown_activations[-1]
     assert [name for name, _ in activations] == [

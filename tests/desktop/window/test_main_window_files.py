@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from digitlab.core.files.model_file import load_model, save_model
 from digitlab.core.nn.architectures import lenet5
 from digitlab.desktop.common.dialogs import Dialogs, Discard
+from digitlab.desktop.common.style import NOT_A_DIGIT_MARK
 
 
 def answer(monkeypatch, name, value):
@@ -185,7 +186,7 @@ def test_open_image_recognises_it_like_a_drawing(window, monkeypatch, digit_png)
     assert result is not None and result.digit is not None
     assert result.steps.drawn.shape == (60, 40)
     assert result.steps.bbox == (8, 18, 52, 23)
-    assert window.prediction_panel.digit_text() == str(result.digit)
+    assert window.prediction_panel.digit_text().startswith(str(result.digit))
     assert window.prediction_panel.step_tiles[0].image().size().toTuple() == (40, 60)
     assert "one.png reads as" in window.statusBar().currentMessage()
 
@@ -230,3 +231,21 @@ def test_other_files_are_not_accepted(window, tmp_path, model_path):
     text.write_text("hello", encoding="utf-8")
     assert not drop(window, text)
     assert window.document.path == model_path
+
+
+def test_an_image_a_model_declines_says_so_in_the_status_bar(
+    window, monkeypatch, digit_png, forced_model_path
+):
+    assert window.open_model_path(forced_model_path(11, {10: 3.0}, "declines"))
+    answer(monkeypatch, "ask_open_image_path", digit_png)
+    window.open_image_action.trigger()
+    assert window.last_recognition.not_a_digit
+    assert window.prediction_panel.digit_text() == NOT_A_DIGIT_MARK
+    assert "one.png does not look like a digit" in window.statusBar().currentMessage()
+
+
+def test_an_image_read_as_a_near_tie_names_both(window, monkeypatch, digit_png, forced_model_path):
+    assert window.open_model_path(forced_model_path(10, {3: 3.0, 5: 2.8}, "tie"))
+    answer(monkeypatch, "ask_open_image_path", digit_png)
+    window.open_image_action.trigger()
+    assert "one.png reads as 3 or 5 (" in window.statusBar().currentMessage()
