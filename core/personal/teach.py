@@ -30,7 +30,9 @@ from digitlab.core.personal.teach_data import (
     replay_and_validation,
     split_holdout,
     validation_set,
+    with_non_digits,
 )
+from digitlab.core.reading.recognition import can_decline
 from digitlab.core.train.control import RunControl
 from digitlab.core.train.evaluation import evaluate
 from digitlab.core.train.trainer import Trainer
@@ -174,6 +176,8 @@ class Finetuning:
         replay, mnist_val = replay_and_validation(
             mnist, config.replay_size(len(train)), config.validation_mnist, rng
         )
+        if can_decline(model.network):
+            replay = with_non_digits(replay, rng)
         self.replay = len(replay[1])
         self.network = model.network.copy()
         self.trainer = Trainer(

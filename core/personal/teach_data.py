@@ -68,6 +68,26 @@ def replay_and_validation(
     return replayed, (to_network_input(images[cut:]), labels[cut:].astype(np.int64))
 
 
+#: Drawings that are not digits replayed per MNIST image replayed, for a model that can
+#: say "not a digit": about their share in the data the bundled model was trained on.
+NON_DIGIT_SHARE = 0.12
+
+
+def with_non_digits(replay: Pair, rng: np.random.Generator) -> Pair:
+    """``replay`` and drawings that are not digits (label 10), ``NON_DIGIT_SHARE`` as
+    many: taught only digits, a model that can answer "not a digit" would unlearn it."""
+    from digitlab.core.data.non_digits import render_non_digits
+
+    count = round(NON_DIGIT_SHARE * len(replay[1]))
+    if count == 0:
+        return replay
+    images = render_non_digits(count, rng)[:, None]  # (count, 1, 28, 28)
+    return (
+        np.concatenate([replay[0], images.astype(np.float32)]),
+        np.concatenate([replay[1], np.full(count, 10, np.int64)]),
+    )
+
+
 def mix(replay: Pair, personal: Pair, share: float) -> Pair:
     """Replay with the person's digits in ``share`` of their own digit's places.
 

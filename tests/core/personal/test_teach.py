@@ -11,6 +11,7 @@ from digitlab.core.errors import ShapeError
 from digitlab.core.files.model_file import ModelFile, load_model
 from digitlab.core.nn.architectures import lenet5
 from digitlab.core.personal.teach import FinetuneConfig, Finetuning
+from digitlab.core.personal.teach_data import NON_DIGIT_SHARE
 from digitlab.core.train.control import RunControl
 from digitlab.core.train.evaluation import evaluate
 from digitlab.core.train.types import Callback
@@ -179,3 +180,13 @@ def test_a_model_that_can_answer_not_a_digit_is_taught_and_keeps_its_eleven_outp
     assert 0.0 <= result.after.mine <= 1.0 and 0.0 <= result.after.mnist <= 1.0
     result.save(tmp_path / "eleven-taught.h5")
     assert load_model(tmp_path / "eleven-taught.h5").network.output_shape == (11,)
+
+
+def test_a_model_that_can_decline_replays_drawings_that_are_not_digits(mine, tiny_mnist):
+    # Taught digits alone, it would unlearn "not a digit"; a ten-output model gets none.
+    eleven = ModelFile(lenet5(0, classes=11), {"name": "eleven"}, {}, None, None)
+    job = Finetuning(eleven, *mine, mnist=tiny_mnist, config=QUICK)
+    labels = job.trainer.labels
+    assert np.sum(labels == 10) == round(NON_DIGIT_SHARE * 120)
+    ten = ModelFile(lenet5(0), {"name": "ten"}, {}, None, None)
+    assert not np.any(Finetuning(ten, *mine, mnist=tiny_mnist, config=QUICK).trainer.labels == 10)
