@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 TRAIN_OPTIONS = (
     "epochs", "batch_size", "optimizer", "lr", "schedule", "weight_decay", "patience",
-    "validation_size", "augment", "pen_digits", "non_digits", "calibrate", "seed", "threads",
+    "validation_size", "augment", "conv1_filters", "conv2_filters", "pen_digits", "non_digits",
+    "calibrate", "seed", "threads",
 )  # fmt: skip
 
 

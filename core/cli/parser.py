@@ -72,6 +72,8 @@ def _add_train(subparsers: argparse._SubParsersAction) -> None:
     add("--validation-size", type=int, metavar="N", help=f"({d.validation_size})")
     add("--augment", action=argparse.BooleanOptionalAction, help="random shifts, rotations, "
         "scalings of the training images (default on)")  # fmt: skip
+    add("--conv1-filters", type=int, metavar="N", help=f"kernels of conv1 ({d.conv1_filters})")
+    add("--conv2-filters", type=int, metavar="N", help=f"kernels of conv2 ({d.conv2_filters})")
     add("--pen-digits", type=int, metavar="N", help="mix in each pen digit of the training "
         "writers drawn N times (needs --pendigits; default 0: MNIST alone)")  # fmt: skip
     add("--pendigits", metavar="DIR", help="the folder holding pendigits-orig.tra")

@@ -120,7 +120,7 @@ class TrainingRun:
             f"Continuing {self.resume_from.metadata.get('name', 'the model')} after epoch "
             f"{self.resume_from.training_state['epoch']}"
             if self.resume_from
-            else "Training LeNet-5"
+            else "Training LeNet-5" + self._width()
         )
         drawn = len(self.train) - len(self.mnist_train)
         mix = f" and {drawn:,} drawn ones" if drawn else ""
@@ -143,6 +143,12 @@ class TrainingRun:
             "validation_images": len(self.validation),
         }
 
+    def _width(self) -> str:
+        c = self.config
+        if (c.conv1_filters, c.conv2_filters) == (6, 16):
+            return ""
+        return f" with {c.conv1_filters} and {c.conv2_filters} kernels"
+
     def _dataset_name(self) -> str:
         c = self.config
         parts = ["MNIST"]
@@ -152,6 +158,10 @@ class TrainingRun:
             parts.append(f"{c.non_digits:,} drawings that are not digits")
         return " + ".join(parts)
 
+    def _new_network(self) -> Network:
+        c = self.config
+        return lenet5(c.seed, classes=c.classes, filters=(c.conv1_filters, c.conv2_filters))
+
     def make_trainer(
         self, callbacks: Sequence[Callback] = (), control: RunControl | None = None
     ) -> Trainer:
@@ -159,7 +169,7 @@ class TrainingRun:
         epoch (so they can tell whether it was written)."""
         r = self.resume_from
         return Trainer(
-            r.network if r else lenet5(self.config.seed, classes=self.config.classes),
+            r.network if r else self._new_network(),
             self.train.for_network(),
             self.validation.for_network(),
             self.config,

@@ -57,6 +57,10 @@ class TrainConfig:
     max_rotation: float = _AUGMENT.max_rotation  # degrees, either way
     min_scale: float = _AUGMENT.scale_range[0]
     max_scale: float = _AUGMENT.scale_range[1]
+    # Kernels of LeNet-5's two convolutions: the paper's 6 and 16, or more for a
+    # network that also learns drawn digits and what is not a digit.
+    conv1_filters: int = 6
+    conv2_filters: int = 16
     # Drawn digits (digitlab.core.data.drawn): each training writer's pen digit drawn
     # this many times, with its own pen and slant, mixed in (0: MNIST alone). Needs the
     # pen-digits folder; the writers in drawn.TEST_WRITERS are never used.
@@ -76,6 +80,10 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+        for name in ("conv1_filters", "conv2_filters"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 256:
+                raise ValueError(f"{name} must be a whole number from 1 to 256, got {value!r}")
         for name in ("epochs", "batch_size", "patience"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:

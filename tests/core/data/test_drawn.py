@@ -76,3 +76,17 @@ def test_the_config_refuses_bad_counts(bad):
 
     with pytest.raises(ValueError, match="pen_digits must be a whole number >= 0"):
         TrainConfig(pen_digits=bad)
+
+
+@pytest.mark.parametrize("bad", [0, 257, 2.0])
+def test_the_config_refuses_bad_widths(bad):
+    from digitlab.core.train.types import TrainConfig
+
+    with pytest.raises(ValueError, match="conv1_filters must be a whole number from 1 to 256"):
+        TrainConfig(conv1_filters=bad)
+
+
+def test_the_config_counts_the_not_a_digit_class():
+    from digitlab.core.train.types import TrainConfig
+
+    assert TrainConfig().classes == 10 and TrainConfig(non_digits=5).classes == 11

@@ -110,3 +110,12 @@ def test_lenet5_learns_synthetic_digits(digits):
             optimizer.step(network.params(), network.grads())
     # Then it reads nearly all of the new ones (0.99 when this test was written)
     assert np.mean(network.predict(x_new) == y_new) > 0.9
+
+
+def test_lenet5_can_be_widened_and_given_a_not_a_digit_output():
+    network = lenet5(0, classes=11, filters=(12, 32))
+    params = network.params()
+    assert params["conv1.kernel"].shape == (12, 1, 5, 5)
+    assert params["conv2.kernel"].shape == (32, 12, 5, 5)
+    assert params["dense1.kernel"].shape[0] == 32 * 5 * 5
+    assert network.output_shape == (11,)

@@ -146,3 +146,11 @@ def test_calibration_keeps_every_answer_and_is_recorded(data_dir, tmp_path):
     b = calibrated.model.network.forward(x, training=False)
     np.testing.assert_allclose(b, a / t, rtol=1e-3, atol=1e-4)
     assert calibrated.test.accuracy == plain.test.accuracy
+
+
+def test_a_wider_lenet_is_built_and_described(data_dir, tmp_path):
+    settings = {**SMALL, "conv1_filters": 8, "conv2_filters": 12}
+    run = TrainingRun.prepare(settings, data_dir=data_dir, out=tmp_path / "w.h5")
+    assert "Training LeNet-5 with 8 and 12 kernels on" in run.describe()
+    network = run.make_trainer().network
+    assert network.params()["conv2.kernel"].shape == (12, 8, 5, 5)
