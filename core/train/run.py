@@ -93,6 +93,9 @@ class TrainingRun:
         """Settings are ``TrainConfig`` fields; on resume, those not overridden come
         from the file, so the run continues exactly as it began. ``pendigits_dir`` holds
         the pen digits a config with ``pen_digits`` mixes in."""
+        folder = Path(out).parent
+        if not folder.is_dir():  # say so now, not after minutes of preparing and training
+            raise ModelFileError(f"cannot save the model in {folder}: the folder does not exist")
         resume_from = load_model(resume) if resume is not None else None
         base: dict[str, Any] = {}
         if resume_from is not None:

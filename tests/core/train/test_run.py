@@ -154,3 +154,14 @@ def test_a_wider_lenet_is_built_and_described(data_dir, tmp_path):
     assert "Training LeNet-5 with 8 and 12 kernels on" in run.describe()
     network = run.make_trainer().network
     assert network.params()["conv2.kernel"].shape == (12, 8, 5, 5)
+
+
+def test_a_missing_output_folder_is_refused_before_anything_is_read(tmp_path, monkeypatch):
+    def no_reading(*args, **kwargs):
+        pytest.fail("the data was read before the output folder was checked")
+
+    monkeypatch.setattr(run_module, "load_mnist", no_reading)
+    from digitlab.core.errors import ModelFileError
+
+    with pytest.raises(ModelFileError, match="the folder does not exist"):
+        TrainingRun.prepare(SMALL, out=tmp_path / "missing" / "model.h5")
