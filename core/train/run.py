@@ -22,6 +22,7 @@ from digitlab.core.files.model_file import ModelFile, load_model
 from digitlab.core.nn.architectures import lenet5
 from digitlab.core.nn.losses import softmax
 from digitlab.core.nn.network import Network
+from digitlab.core.nn.parallel import available_cores
 from digitlab.core.train.calibration import (
     expected_calibration_error,
     fit_temperature,
@@ -74,7 +75,11 @@ class TrainingRun:
         self.train, self.validation = self.mnist_train, self.mnist_validation
         if config.pen_digits or config.non_digits:
             extra_train, extra_validation = drawn_data(
-                pen_digits, config.pen_digits, config.non_digits, config.seed, workers=2
+                pen_digits,
+                config.pen_digits,
+                config.non_digits,
+                config.seed,
+                workers=available_cores(),
             )
             self.train = concat(self.train, extra_train)
             self.validation = concat(self.validation, extra_validation)
