@@ -10,6 +10,7 @@ reads drawn digits; measured fairly only on writers it has never seen, hence
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,9 +45,7 @@ def load_pendigits(folder: str | Path) -> list[PenDigit]:
         raise DatasetError(f"no pen digits in {folder}: {PENDIGITS_FILE} is not there")
     if path.stat().st_size > MAX_BYTES:
         raise DatasetError(f"{path} is too large to be the pen-digits file")
-    raw = path.read_bytes()
-    if path.suffix == ".gz":
-        raw = gzip.decompress(raw)  # the size check above bounds the compressed file only
+    raw = _decompressed(path) if path.suffix == ".gz" else path.read_bytes()
     try:
         text = raw.decode("ascii")
     except UnicodeDecodeError:
@@ -55,6 +54,19 @@ def load_pendigits(folder: str | Path) -> list[PenDigit]:
     if not digits:
         raise DatasetError(f"{path} holds no digits")
     return digits
+
+
+def _decompressed(path: Path) -> bytes:
+    """The gzipped file's content, read at most ``MAX_BYTES`` of it: a small file that
+    expands to gigabytes (a zip bomb) is refused, not unpacked into memory."""
+    try:
+        with gzip.open(path, "rb") as f:
+            data = f.read(MAX_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as error:
+        raise DatasetError(f"{path} is not a readable gzip file: {error}") from None
+    if len(data) > MAX_BYTES:
+        raise DatasetError(f"{path} unpacks to more than a pen-digits file ever holds")
+    return data
 
 
 def parse_unipen(lines: Iterable[str], name: str = "the file") -> list[PenDigit]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from digitlab.core.data import pendigits
 from digitlab.core.data.pendigits import (
     PENDIGITS_FILE,
     load_pendigits,
@@ -102,3 +103,14 @@ def test_the_real_file_has_its_published_counts():
     counts = np.bincount([d.label for d in digits], minlength=10)
     assert counts.tolist() == [780, 779, 780, 719, 780, 720, 720, 778, 719, 719]
     assert writers(digits) == list(range(1, 31))
+
+
+def test_a_gzip_bomb_or_a_broken_gzip_is_refused_in_bounded_memory(tmp_path, monkeypatch):
+    monkeypatch.setattr(pendigits, "MAX_BYTES", 1000)
+    bomb = tmp_path / f"{PENDIGITS_FILE}.gz"
+    bomb.write_bytes(gzip.compress(b" 1 2\n" * 10_000))  # 50 kB unpacked from a tiny file
+    with pytest.raises(DatasetError, match="unpacks to more than"):
+        load_pendigits(tmp_path)
+    bomb.write_bytes(gzip.compress(SAMPLE.encode("ascii"))[:-12])  # cut short
+    with pytest.raises(DatasetError, match="not a readable gzip file"):
+        load_pendigits(tmp_path)
