@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 from digitlab.core.data.mnist import Split
-from digitlab.core.data.pendigits import PenDigit
+from digitlab.core.data.pendigits import PenDigit, split_by_writer
 from digitlab.core.reading.render import render_digit
 
 #: Ten of the 30 writers, spread over the numbering, kept out of every training run.
@@ -64,8 +64,7 @@ def pen_split(
     digits: Sequence[PenDigit], test_writers: Sequence[int] = TEST_WRITERS
 ) -> tuple[list[PenDigit], list[PenDigit]]:
     """(digits of the writers a model may learn from, digits of ``test_writers``)."""
-    held = set(test_writers)
-    return [d for d in digits if d.writer not in held], [d for d in digits if d.writer in held]
+    return split_by_writer(digits, test_writers)
 
 
 def concat(*splits: Split) -> Split:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitlab.core.nn.losses import log_softmax, softmax
+from digitlab.core.nn.losses import log_softmax
 from digitlab.core.nn.network import Network
 
 #: Bins of the expected calibration error, as in Guo et al.
@@ -76,7 +76,3 @@ def fold_temperature(network: Network, temperature: float) -> None:
         raise ValueError(f"the last layer {last.name} is not a dense output layer")
     for key in ("kernel", "bias"):
         last.params[key][...] = last.params[key] / np.float32(temperature)
-
-
-def calibrated_probabilities(z: np.ndarray, temperature: float) -> np.ndarray:
-    return softmax(z / temperature)
