@@ -61,6 +61,38 @@ SYMBOLS: dict[str, list[Stroke]] = {
         dot_at(0.5, 0.98, 0.04),
     ],
     "star": [line((0.2, 1.0), (0.5, 0.0), (0.8, 1.0), (0.02, 0.38), (0.98, 0.38), (0.2, 1.0))],
+    "plus_minus": [
+        line((0.5, 0.0), (0.5, 0.7)),
+        line((0.1, 0.35), (0.9, 0.35)),
+        line((0.1, 0.95), (0.9, 0.95)),
+    ],
+    "not_equal": [
+        line((0.0, 0.35), (1.0, 0.35)),
+        line((0.0, 0.65), (1.0, 0.65)),
+        line((0.72, 0.0), (0.28, 1.0)),
+    ],
+    "check": [line((0.0, 0.55), (0.3, 1.0), (1.0, 0.0))],
+    # Rings with something inside or across: a ring alone is a 0, these are not.
+    "circled_plus": [
+        arc(0.5, 0.5, 0.5, 0.5, -90, 270),
+        line((0.5, 0.15), (0.5, 0.85)),
+        line((0.15, 0.5), (0.85, 0.5)),
+    ],
+    "smiley": [
+        arc(0.5, 0.5, 0.5, 0.5, -90, 270),
+        dot_at(0.33, 0.35, 0.02),
+        dot_at(0.67, 0.35, 0.02),
+        arc(0.5, 0.55, 0.25, 0.2, 20, 160),
+    ],
+    "heart": [
+        _joined(line((0.5, 1.0)), arc(0.27, 0.3, 0.25, 0.24, 150, 355)),
+        _joined(arc(0.73, 0.3, 0.25, 0.24, 185, 390), line((0.5, 1.0))),
+    ],
+    "pi": [
+        line((0.0, 0.1), (1.0, 0.1)),
+        line((0.3, 0.1), (0.25, 1.0)),
+        line((0.72, 0.1), (0.75, 1.0)),
+    ],
     # The test family's symbols
     "times": [line((0.0, 0.0), (1.0, 1.0)), line((1.0, 0.0), (0.0, 1.0))],
     "percent": [
@@ -114,6 +146,15 @@ LETTERS: dict[str, list[Stroke]] = {
     "P": [_STEM_AND_BOWL],
     "R": [_STEM_AND_BOWL, line((0.22, 0.5), (0.65, 1.0))],
     "W": [line((0.0, 0.0), (0.22, 1.0), (0.45, 0.3), (0.68, 1.0), (0.9, 0.0))],
+    # Lower case, in the training family too: letters with a dot, a bar or a shoulder
+    # that a digit lacks. Left out: a (a 9 with a short tail), and f and r, whose
+    # hooks pass for the bar of a 7 or the flag of a 1.
+    "e": [_joined(line((0.02, 0.65), (0.62, 0.65)), arc(0.32, 0.65, 0.3, 0.33, 0, -320))],
+    "t": [
+        _joined(line((0.3, 0.0), (0.3, 0.8)), arc(0.45, 0.8, 0.15, 0.15, 180, 20)),
+        line((0.05, 0.3), (0.6, 0.3)),
+    ],
+    "i": [line((0.5, 0.35), (0.5, 1.0)), dot_at(0.5, 0.08, 0.03)],
     # The test family's letters: lower case, a little wider than tall apart from ascenders
     "h": [
         line((0.0, 0.0), (0.0, 1.0)),

@@ -18,9 +18,10 @@ The app will meet other people's symbols and letters, none of them ours, so what
 is how a model generalises from the train family, not how well it knows these glyphs;
 the test family estimates exactly that. Shapes that are, or could honestly be read as,
 digits are left out of both (see :mod:`digitlab.core.data.non_digit_shapes`): declining
-a real digit costs more than reading a symbol as one. The one test kind close to a
-digit is "!", a near-vertical stroke over a dot: people do draw it, and only the dot
-tells it from a 1, so it shows how far a model's caution reaches, and is never trained on.
+a real digit costs more than reading a symbol as one. Two kinds come close to a 1: "i"
+(trained on) and "!" (tested), a near-vertical stroke with a dot apart from it. People
+do draw them, and only the dot tells them from a 1, so the test kind shows whether a
+model learnt to look for the dot.
 """
 
 from __future__ import annotations
@@ -117,7 +118,8 @@ NON_DIGIT_KINDS_TRAIN: tuple[str, ...] = (
     *("dash", "rising_line"),
     *("blot", "random_walk", "zigzag", "hatching"),
     *("question", "plus", "equals", "asterisk", "hash", "less", "tilde", "caret", "star"),
-    *(f"letter_{c}" for c in "AEFHKMNPRW"),
+    *("plus_minus", "not_equal", "check", "circled_plus", "smiley", "heart", "pi"),
+    *(f"letter_{c}" for c in "AEFHKMNPRWeit"),
 )
 NON_DIGIT_KINDS_TEST: tuple[str, ...] = (
     *("tiny_loop", "dot_pair"),
