@@ -45,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     download.add_argument("--dest", metavar="DIR", help="where to put the files")
     download.set_defaults(run=commands.download)
     _add_install_desktop_entry(subparsers)
+    # A bad option value (--seed -1) raises ArgumentError, which ``main`` reports in
+    # one line as it reports every other user mistake.
+    parser.exit_on_error = False
+    for subparser in subparsers.choices.values():
+        subparser.exit_on_error = False
     return parser
 
 
@@ -162,11 +167,30 @@ def _tolerant_output() -> None:
             reconfigure(errors="replace")
 
 
+def _argument_error(error: argparse.ArgumentError, argv: Sequence[str]) -> str:
+    """ "digitlab train: error: --seed must be a whole number from 0 to ..., got -1"."""
+    # The subcommand is the first word that is not an option (the top level has only options).
+    command = next((word for word in argv if not word.startswith("-")), None)
+    prog = f"digitlab {command}" if command else "digitlab"
+    if not error.argument_name:
+        return f"{prog}: error: {error.message}"
+    # "--seed must be ..." reads as a sentence; argparse's own messages follow a colon.
+    joint = " " if error.message.startswith("must ") else ": "
+    return f"{prog}: error: {error.argument_name}{joint}{error.message}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a subcommand; user mistakes give one line on stderr and exit code 2."""
     _tolerant_output()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = parser.parse_args(argv)
+    except argparse.ArgumentError as error:
+        if not (error.argument_name or "").startswith("--"):
+            parser.error(str(error))  # an unknown command: argparse's usage and exit 2
+        print(_argument_error(error, argv), file=sys.stderr)
+        return 2
     if args.command is None:
         parser.print_help()
         return 0

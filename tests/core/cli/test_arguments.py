@@ -1,5 +1,5 @@
-"""Numeric flags out of range are refused by the parser with a usage line, before any
-work starts (issue 13, item 9: `--seed -1` and `--validation-size 0` ended in
+"""Numeric flags out of range are refused by the parser in one line, before any work
+starts (issue 13, item 9: `--seed -1` and `--validation-size 0` ended in
 tracebacks)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from digitlab.core.cli import commands
 from digitlab.core.cli.parser import build_parser, main
 
 BAD_TRAIN_FLAGS = [
-    ("--seed", "-1", "must be a whole number from 0 to 4,294,967,295, got -1"),
+    ("--seed", "-1", "from 0 to 4,294,967,295, got -1"),
     ("--seed", "4294967296", "from 0 to 4,294,967,295"),
     ("--seed", "1.5", "must be a whole number"),
     ("--validation-size", "0", "must be a whole number >= 1, got 0"),
@@ -39,21 +39,18 @@ def test_train_refuses_out_of_range_numbers_before_starting(
     flag, value, words, capsys, monkeypatch
 ):
     monkeypatch.setattr(commands, "train", lambda args: pytest.fail("the command ran"))
-    with pytest.raises(SystemExit) as exit_info:
-        main(["train", f"{flag}={value}"])
-    assert exit_info.value.code == 2
+    assert main(["train", f"{flag}={value}"]) == 2
     err = capsys.readouterr().err
-    assert f"digitlab train: error: argument {flag}: must be" in err and words in err
+    assert err.startswith(f"digitlab train: error: {flag} must be") and words in err
+    assert err.count("\n") == 1
 
 
 @pytest.mark.parametrize(
     ("flag", "value"), [("--seed", "-1"), ("--epochs", "0"), ("--replay", "-1"), ("--lr", "0")]
 )
 def test_teach_refuses_them_too(flag, value, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["teach", "--images", "x", f"{flag}={value}"])
-    assert exit_info.value.code == 2
-    assert f"argument {flag}: must be" in capsys.readouterr().err
+    assert main(["teach", "--images", "x", f"{flag}={value}"]) == 2
+    assert capsys.readouterr().err.startswith(f"digitlab teach: error: {flag} must be")
 
 
 def test_the_ends_of_each_range_are_accepted():

@@ -122,7 +122,7 @@ def test_predict_reports_a_bad_image_and_goes_on(trained, tmp_path, capsys):
     ("argv", "expected"),
     [
         (["train", "--data", "/nonexistent/mnist"], "/nonexistent/mnist"),
-        # --epochs 0 is refused by the parser itself now: tests/core/cli/test_arguments.py
+        (["train", "--epochs", "0", "--data", "."], "epochs must be a whole number >= 1, got 0"),
         (["eval", "/nonexistent/model.h5"], "model.h5"),
         (["summary", "/nonexistent/model.h5"], "model.h5"),
     ],
