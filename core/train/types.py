@@ -82,14 +82,6 @@ class TrainConfig:
     threads: int | None = None  # None: every available core
 
     def __post_init__(self) -> None:
-        for field in fields(self):  # a resumed file may hold anything: types first
-            _check_type(field.name, getattr(self, field.name), str(field.type))
-        if not 0 <= self.seed <= MAX_SEED:
-            raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, got {self.seed!r}")
-        if self.threads is not None and not 1 <= self.threads <= MAX_THREADS:
-            raise ValueError(
-                f"threads must be a whole number from 1 to {MAX_THREADS}, got {self.threads!r}"
-            )
         for name in ("pen_digits", "non_digits"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -104,6 +96,14 @@ class TrainConfig:
                 raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
         if not isinstance(self.validation_size, int) or self.validation_size < 0:
             raise ValueError(f"validation_size must be >= 0, got {self.validation_size!r}")
+        for field in fields(self):  # a resumed file may hold anything: types of the rest
+            _check_type(field.name, getattr(self, field.name), str(field.type))
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, got {self.seed!r}")
+        if self.threads is not None and not 1 <= self.threads <= MAX_THREADS:
+            raise ValueError(
+                f"threads must be a whole number from 1 to {MAX_THREADS}, got {self.threads!r}"
+            )
         if not self.lr > 0:  # `not` also refuses NaN
             raise ValueError(f"the learning rate must be > 0, got {self.lr!r}")
         if not self.weight_decay >= 0 or not self.min_delta >= 0:
