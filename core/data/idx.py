@@ -3,10 +3,10 @@
 An IDX file is a magic number ``0x0000 08 0D`` (unsigned bytes, D dimensions), D
 sizes as 32-bit big-endian integers, then the items as raw bytes. The header says how
 many bytes follow, so the reader checks that size against ``MAX_IDX_BYTES`` before it
-allocates anything, then reads exactly that many bytes in chunks into one buffer. A
-small gzip file that would unpack to gigabytes (a zip bomb), or a header that lies
-about its sizes, is refused in words; it never fills memory. docs/limits.md lists the
-limits.
+allocates anything, then reads at most that many bytes, in chunks, into a buffer that
+grows only as data arrives. A small gzip file that would unpack to gigabytes (a zip
+bomb), or a header that lies about its sizes, is refused in words; it never fills
+memory. docs/limits.md lists the limits.
 """
 
 from __future__ import annotations
@@ -99,8 +99,8 @@ def _read_stream(stream: BinaryIO, name: str) -> np.ndarray:
             f"{name} declares {expected:,} {kind} bytes ({' x '.join(map(str, dims))}), "
             f"more than the {MAX_IDX_BYTES:,} digitlab reads from one MNIST file"
         )
-    buffer = bytearray(expected)  # the one allocation, of the size already checked
-    found = _read_into(stream, memoryview(buffer))
+    buffer = _read_up_to(stream, expected)
+    found = len(buffer)
     if found < expected:
         raise DatasetError(
             f"{name} is truncated: expected {expected:,} {kind} bytes, found {found:,}"
@@ -144,15 +144,17 @@ def _read_header(stream: BinaryIO, name: str) -> tuple[int, ...]:
     return dims
 
 
-def _read_into(stream: BinaryIO, view: memoryview) -> int:
-    """Fill ``view`` from ``stream`` a chunk at a time; returns how many bytes came."""
-    done = 0
-    while done < len(view):
-        got = stream.readinto(view[done : done + CHUNK_BYTES])
-        if not got:
+def _read_up_to(stream: BinaryIO, size: int) -> bytearray:
+    """At most ``size`` bytes of ``stream``, read a chunk at a time: the buffer grows
+    only as data arrives, so a header promising more than follows costs only what
+    does follow (large buffers grow in place, without copies, on common allocators)."""
+    buffer = bytearray()
+    while len(buffer) < size:
+        chunk = stream.read(min(CHUNK_BYTES, size - len(buffer)))
+        if not chunk:
             break
-        done += got
-    return done
+        buffer += chunk
+    return buffer
 
 
 def _count_rest(stream: BinaryIO) -> int:

@@ -9,6 +9,7 @@ import struct
 import subprocess
 import sys
 import textwrap
+import tracemalloc
 
 import pytest
 
@@ -77,12 +78,25 @@ def test_running_out_of_memory_is_a_dataset_error(tmp_path, monkeypatch):
     path = tmp_path / "labels"
     path.write_bytes(header(3) + b"\x01\x02\x03")
 
-    def no_memory(size: int) -> bytearray:
+    def no_memory(*args) -> bytearray:
         raise MemoryError
 
     monkeypatch.setattr(idx, "bytearray", no_memory, raising=False)
     with pytest.raises(DatasetError, match="not enough memory to read labels"):
         read_idx(path)
+
+
+def test_a_header_promising_more_than_follows_costs_only_what_follows(tmp_path):
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(header(120_000, 28, 28) + bytes(1000)))  # 94 MB promised
+    tracemalloc.start()
+    try:
+        with pytest.raises(DatasetError, match="truncated: expected 94,080,000 image bytes"):
+            read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20
 
 
 def test_a_file_larger_than_any_mnist_file_is_refused_unread(tmp_path, monkeypatch):
