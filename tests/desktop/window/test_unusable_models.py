@@ -8,6 +8,9 @@ from digitlab.core.files.model_file import save_model
 from digitlab.core.nn.architectures import lenet5
 from digitlab.core.nn.layers import Conv2D
 from digitlab.core.nn.network import Network
+from digitlab.desktop.window.main_window import MainWindow
+from digitlab.desktop.window.model_commands import LAST_MODEL_KEY
+from digitlab.desktop.window.model_document import app_settings
 
 
 @pytest.mark.parametrize(
@@ -29,3 +32,19 @@ def test_opening_an_unusable_model_says_why_and_keeps_the_current_one(
     assert "odd.h5" in errors[0][1] and words in errors[0][1]
     assert window.document.model_file is before
     assert window.statusBar().currentMessage().startswith("Could not open odd.h5")
+
+
+def test_an_unusable_last_model_is_passed_over_at_start(qtbot, monkeypatch, tmp_path, model_path):
+    """The model used last time was replaced by one that cannot read digits: the window
+    starts with the next model instead (it used to open it, then fail drawing it)."""
+    odd = tmp_path / "odd.h5"
+    save_model(odd, lenet5(0, classes=3))
+    app_settings().setValue(LAST_MODEL_KEY, str(odd))
+    monkeypatch.setattr(
+        "digitlab.desktop.window.model_commands.bundled_model_path", lambda: model_path
+    )
+    window = MainWindow(my_digits_path=tmp_path / "my-digits.h5")
+    qtbot.addWidget(window)
+    window.load_initial_model()
+    assert window.document.path == model_path
+    assert window.document.network.output_shape == (10,)
