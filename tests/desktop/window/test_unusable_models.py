@@ -1,13 +1,16 @@
 """The window refuses a model that loads but cannot read digits: it says why and keeps
 the model it had (issue 13, item 6: prediction_panel, recognition and pyqtgraph used to
-raise on such networks)."""
+raise on such networks); and a model's name from its file never becomes a path (item 8)."""
+
+from pathlib import Path
 
 import pytest
 
-from digitlab.core.files.model_file import save_model
+from digitlab.core.files.model_file import ModelFile, save_model
 from digitlab.core.nn.architectures import lenet5
 from digitlab.core.nn.layers import Conv2D
 from digitlab.core.nn.network import Network
+from digitlab.desktop.common.dialogs import Dialogs
 from digitlab.desktop.window.main_window import MainWindow
 from digitlab.desktop.window.model_commands import LAST_MODEL_KEY
 from digitlab.desktop.window.model_document import app_settings
@@ -48,3 +51,19 @@ def test_an_unusable_last_model_is_passed_over_at_start(qtbot, monkeypatch, tmp_
     window.load_initial_model()
     assert window.document.path == model_path
     assert window.document.network.output_shape == (10,)
+
+
+@pytest.mark.parametrize(
+    ("name", "stem"), [("../../etc/cron.d/x", "etc-cron.d-x"), ("/abs", "abs"), ("..", "model")]
+)
+def test_save_as_never_suggests_a_path_out_of_a_models_name(
+    window, monkeypatch, tmp_path, name, stem
+):
+    """An unsaved model's name may come from a file: it is a name, never a path."""
+    untitled = ModelFile(lenet5(0), {"name": name}, {}, None, None)
+    window.document.set_model(untitled, None)
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: tmp_path))
+    asked = []
+    monkeypatch.setattr(Dialogs, "ask_save_model_path", lambda parent, path: asked.append(path))
+    window.save_as_action.trigger()
+    assert asked == [tmp_path / f"{stem}.h5"]
