@@ -142,6 +142,13 @@ def find_data_dir(explicit: str | Path | None = None) -> Path:
 
 def _folder_problem(folder: Path) -> str | None:
     """Why ``folder`` cannot serve MNIST, or None when it holds all four files."""
+    try:
+        return _folder_contents_problem(folder)
+    except OSError as error:  # a folder on the way that cannot be searched
+        return f"cannot be read ({error.strerror or error})"
+
+
+def _folder_contents_problem(folder: Path) -> str | None:
     if not folder.exists():
         return "does not exist"
     if not folder.is_dir():

@@ -56,7 +56,7 @@ def digit_files(folder: Path) -> list[tuple[Path, int]]:
     entries = 0
     for digit in range(10):
         subfolder = folder / str(digit)
-        if not subfolder.is_dir():
+        if not _is_folder(subfolder):
             continue
         for entry in _listing(subfolder):
             entries += 1
@@ -70,6 +70,15 @@ def digit_files(folder: Path) -> list[tuple[Path, int]]:
                 "digitlab reads from one folder"
             )
     return sorted(found, key=lambda item: (item[1], item[0].name))
+
+
+def _is_folder(path: Path) -> bool:
+    """``path.is_dir()``, with a folder that cannot be searched reported in words."""
+    try:
+        return path.is_dir()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise DatasetError(f"the folder {path} cannot be read: {reason}") from None
 
 
 def _listing(subfolder: Path) -> list[os.DirEntry]:
@@ -89,7 +98,7 @@ def read_digit_folder(folder: str | Path) -> DigitFolder:
     digitlab.core.reading.image_io.ImageFileError for a file that cannot be read.
     """
     folder = Path(folder)
-    if not folder.is_dir():
+    if not _is_folder(folder):
         raise DatasetError(f"the image folder {folder} does not exist")
     found = digit_files(folder)
     if not found:

@@ -13,7 +13,7 @@ import tracemalloc
 
 import pytest
 
-from digitlab.core.data import idx
+from digitlab.core.data import idx, mnist
 from digitlab.core.data.idx import MAX_IDX_BYTES, read_idx
 from digitlab.core.errors import DatasetError
 
@@ -127,3 +127,15 @@ def test_a_fifo_is_refused_without_blocking(tmp_path):
 
 def test_max_idx_bytes_holds_mnist():
     assert MAX_IDX_BYTES >= 60_000 * 28 * 28
+
+
+def test_a_data_folder_that_cannot_be_searched_is_reported_in_words(tmp_path, monkeypatch):
+    """stat() fails with EACCES under a folder without search permission (as root it
+    never does, so the call is made to fail)."""
+
+    def no_search(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(mnist.Path, "exists", no_search)
+    with pytest.raises(DatasetError, match=r"cannot be read \(Permission denied\)"):
+        mnist.find_data_dir(tmp_path / "locked" / "mnist")

@@ -92,3 +92,18 @@ def test_teach_with_an_unreadable_folder_ends_without_a_traceback(tmp_path, monk
     code = main(["teach", "--images", str(tmp_path / "mine"), "--data", str(tmp_path)])
     assert code == 2
     assert "cannot be read: Permission denied" in capsys.readouterr().err
+
+
+def test_a_subfolder_that_cannot_be_searched_is_reported_in_words(tmp_path, monkeypatch):
+    """stat() fails with EACCES in a folder without search permission."""
+    fill(tmp_path, {2: 1})
+    real = digit_folder.Path.is_dir
+
+    def is_dir(self):
+        if self.name == "6":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(digit_folder.Path, "is_dir", is_dir)
+    with pytest.raises(DatasetError, match=r"the folder .*6 cannot be read: Permission denied"):
+        read_digit_folder(tmp_path)
