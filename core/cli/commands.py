@@ -49,9 +49,11 @@ def train(args: argparse.Namespace) -> int:
 def evaluate_model(args: argparse.Namespace) -> int:
     from digitlab.core.data.mnist import load_mnist
     from digitlab.core.files.model_file import load_model
+    from digitlab.core.reading.suitability import check_usable
     from digitlab.core.train.evaluation import evaluate
 
     model = load_model(args.model)
+    check_usable(model.network, args.model)
     test = load_mnist(args.data).test
     result = evaluate(model.network, *test.for_network())
     if args.json:
@@ -88,7 +90,7 @@ def predict(args: argparse.Namespace) -> int:
     from digitlab.core.reading.image_io import load_image
     from digitlab.core.reading.recognition import recognise
 
-    network = _load_default_model(args.model).network
+    network = _load_usable_model(args.model).network
     failures = 0
     for file in args.images:
         try:
@@ -148,6 +150,15 @@ def _load_default_model(path: str | None):
     return load_model(path)
 
 
+def _load_usable_model(path: str | None):
+    """``_load_default_model``, refused unless it can read digits."""
+    from digitlab.core.reading.suitability import check_usable
+
+    model = _load_default_model(path)
+    check_usable(model.network, path or "the bundled model")
+    return model
+
+
 def summary(args: argparse.Namespace) -> int:
     from digitlab.core.files.summary import describe_model
 
@@ -167,7 +178,7 @@ def teach(args: argparse.Namespace) -> int:
         config = FinetuneConfig(**{k: v for k, v in given.items() if v is not None})
     except ValueError as error:
         raise SettingsError(str(error)) from None
-    model = _load_default_model(args.model)
+    model = _load_usable_model(args.model)
     found = read_digit_folder(args.images)
     mnist = load_mnist(args.data)
     out = Path(args.out or f"{taught_name(Path(args.model or bundled_model_path()).stem)}.h5")

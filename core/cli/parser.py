@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from digitlab.core.cli import commands
+from digitlab.core.cli.arguments import AMOUNT, COUNT, DECAY, FILTERS, RATE, SEED, THREADS
 from digitlab.core.errors import DigitlabError
 from digitlab.core.train.optimizers import OPTIMIZERS
 from digitlab.core.train.schedules import SCHEDULES
@@ -44,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     download.add_argument("--dest", metavar="DIR", help="where to put the files")
     download.set_defaults(run=commands.download)
     _add_install_desktop_entry(subparsers)
+    # A bad option value (--seed -1) raises ArgumentError, which ``main`` reports in
+    # one line as it reports every other user mistake.
+    parser.exit_on_error = False
+    for subparser in subparsers.choices.values():
+        subparser.exit_on_error = False
     return parser
 
 
@@ -62,27 +68,27 @@ def _add_train(subparsers: argparse._SubParsersAction) -> None:
     d = DEFAULTS
     add = train.add_argument
     # Defaults are None so that --resume can tell the options given from those not given.
-    add("--epochs", type=int, metavar="N", help=f"most epochs to run (default {d.epochs})")
-    add("--batch-size", type=int, metavar="N", help=f"images per batch (default {d.batch_size})")
+    add("--epochs", type=COUNT, metavar="N", help=f"most epochs to run (default {d.epochs})")
+    add("--batch-size", type=COUNT, metavar="N", help=f"images per batch (default {d.batch_size})")
     add("--optimizer", choices=list(OPTIMIZERS), help=f"(default {d.optimizer})")
-    add("--lr", type=float, metavar="X", help=f"learning rate (default {d.lr:g})")
+    add("--lr", type=RATE, metavar="X", help=f"learning rate (default {d.lr:g})")
     add("--schedule", choices=list(SCHEDULES), help=f"learning-rate schedule ({d.schedule})")
-    add("--weight-decay", type=float, metavar="X", help=f"L2 weight decay ({d.weight_decay:g})")
-    add("--patience", type=int, metavar="N", help=f"early-stopping patience ({d.patience})")
-    add("--validation-size", type=int, metavar="N", help=f"({d.validation_size})")
+    add("--weight-decay", type=DECAY, metavar="X", help=f"L2 weight decay ({d.weight_decay:g})")
+    add("--patience", type=COUNT, metavar="N", help=f"early-stopping patience ({d.patience})")
+    add("--validation-size", type=COUNT, metavar="N", help=f"({d.validation_size})")
     add("--augment", action=argparse.BooleanOptionalAction, help="random shifts, rotations, "
         "scalings of the training images (default on)")  # fmt: skip
-    add("--conv1-filters", type=int, metavar="N", help=f"kernels of conv1 ({d.conv1_filters})")
-    add("--conv2-filters", type=int, metavar="N", help=f"kernels of conv2 ({d.conv2_filters})")
-    add("--pen-digits", type=int, metavar="N", help="mix in each pen digit of the training "
+    add("--conv1-filters", type=FILTERS, metavar="N", help=f"kernels of conv1 ({d.conv1_filters})")
+    add("--conv2-filters", type=FILTERS, metavar="N", help=f"kernels of conv2 ({d.conv2_filters})")
+    add("--pen-digits", type=AMOUNT, metavar="N", help="mix in each pen digit of the training "
         "writers drawn N times (needs --pendigits; default 0: MNIST alone)")  # fmt: skip
     add("--pendigits", metavar="DIR", help="the folder holding pendigits-orig.tra")
-    add("--non-digits", type=int, metavar="N", help="mix in N drawings that are not digits, "
+    add("--non-digits", type=AMOUNT, metavar="N", help="mix in N drawings that are not digits, "
         "as an 11th class 'not a digit' (default 0)")  # fmt: skip
     add("--calibrate", action=argparse.BooleanOptionalAction, help="after training, make the "
         "probabilities honest on the validation set (by temperature; default off)")  # fmt: skip
-    add("--seed", type=int, metavar="N", help=f"random seed (default {d.seed})")
-    add("--threads", type=int, metavar="N", help="threads (default: all cores)")
+    add("--seed", type=SEED, metavar="N", help=f"random seed (default {d.seed})")
+    add("--threads", type=THREADS, metavar="N", help="threads (default: all cores)")
     add("--resume", metavar="FILE", help="continue training the model in FILE")
     add("--out", metavar="FILE", help="where to keep the best model (default model.h5)")
     train.set_defaults(run=commands.train)
@@ -128,11 +134,11 @@ def _add_teach(subparsers: argparse._SubParsersAction) -> None:
     add("--model", metavar="FILE", help="the model to start from (default: the bundled model)")
     add("--images", metavar="DIR", required=True, help="folder with subfolders 0 to 9")
     _data_option(teach)
-    add("--epochs", type=int, metavar="N", help="most epochs to run (default 6)")
-    add("--replay", type=int, metavar="N", help="MNIST images mixed in (default: 10 per "
+    add("--epochs", type=COUNT, metavar="N", help="most epochs to run (default 6)")
+    add("--replay", type=AMOUNT, metavar="N", help="MNIST images mixed in (default: 10 per "
         "picture of yours, at least 3000)")  # fmt: skip
-    add("--lr", type=float, metavar="X", help="learning rate (default 0.0002)")
-    add("--seed", type=int, metavar="N", help="random seed (default 0)")
+    add("--lr", type=RATE, metavar="X", help="learning rate (default 0.0002)")
+    add("--seed", type=SEED, metavar="N", help="random seed (default 0)")
     add("--out", metavar="FILE", help="where to write the new model (default "
         "<model>-taught.h5 in the current folder)")  # fmt: skip
     add("--json", action="store_true", help="end with the figures as one JSON object")
@@ -161,11 +167,30 @@ def _tolerant_output() -> None:
             reconfigure(errors="replace")
 
 
+def _argument_error(error: argparse.ArgumentError, argv: Sequence[str]) -> str:
+    """ "digitlab train: error: --seed must be a whole number from 0 to ..., got -1"."""
+    # The subcommand is the first word that is not an option (the top level has only options).
+    command = next((word for word in argv if not word.startswith("-")), None)
+    prog = f"digitlab {command}" if command else "digitlab"
+    if not error.argument_name:
+        return f"{prog}: error: {error.message}"
+    # "--seed must be ..." reads as a sentence; argparse's own messages follow a colon.
+    joint = " " if error.message.startswith("must ") else ": "
+    return f"{prog}: error: {error.argument_name}{joint}{error.message}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a subcommand; user mistakes give one line on stderr and exit code 2."""
     _tolerant_output()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = parser.parse_args(argv)
+    except argparse.ArgumentError as error:
+        if not (error.argument_name or "").startswith("--"):
+            parser.error(str(error))  # an unknown command: argparse's usage and exit 2
+        print(_argument_error(error, argv), file=sys.stderr)
+        return 2
     if args.command is None:
         parser.print_help()
         return 0

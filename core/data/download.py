@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from digitlab.core.data.mnist import FILES, GZIP_MAGIC, default_cache_dir, locate_file
+from digitlab.core.data.idx import GZIP_MAGIC, MAX_IDX_FILE_BYTES
+from digitlab.core.data.mnist import FILES, default_cache_dir, locate_file
 from digitlab.core.errors import DatasetError
 
 MIRRORS = (
@@ -96,14 +97,20 @@ def download_mnist(
 
 
 def decompressed_sha256(path: Path) -> str | None:
-    """SHA-256 (hex) of the file's content, gunzipped if it is gzip; None if unreadable."""
-    digest = hashlib.sha256()
+    """SHA-256 (hex) of the file's content, gunzipped if it is gzip; None if unreadable,
+    not a regular file, or larger than any MNIST file (a gzip bomb is not unpacked)."""
+    digest, size = hashlib.sha256(), 0
     try:
+        if not path.is_file():  # a FIFO would block the read
+            return None
         with open(path, "rb") as raw:
             is_gzip = raw.read(2) == GZIP_MAGIC
             raw.seek(0)
             stream: BinaryIO = gzip.GzipFile(fileobj=raw) if is_gzip else raw  # type: ignore[assignment]
             while chunk := stream.read(1 << 20):
+                size += len(chunk)
+                if size > MAX_IDX_FILE_BYTES:
+                    return None
                 digest.update(chunk)
     except (OSError, EOFError, zlib.error):
         return None  # missing, unreadable or a corrupt gzip: not the file we want
@@ -169,8 +176,10 @@ class _Downloader:
                     chunk = response.read(CHUNK_SIZE)
                     if not chunk:
                         break
-                    _write(out, chunk, part)
                     done += len(chunk)
+                    if done > MAX_IDX_FILE_BYTES:  # a mirror sending without end
+                        raise _MirrorError(f"more than the {MAX_IDX_FILE_BYTES:,} bytes expected")
+                    _write(out, chunk, part)
                     self.report(DownloadProgress(file_name, mirror, done, total))
         except (OSError, http.client.HTTPException, ValueError) as error:
             raise _MirrorError(_network_failure(error)) from error

@@ -1,23 +1,21 @@
-"""MNIST: reading its IDX files, finding the folder that holds them, and splitting them.
+"""MNIST: reading its four files, finding the folder that holds them, and splitting them.
 
-The four files keep their original names and IDX format (all header integers
-32-bit big-endian): a magic number ``0x0000 08 0D`` (unsigned bytes, D dimensions),
-D sizes, then the pixels or labels as raw bytes. Labels have D=1 (magic 2049),
-images D=3 (magic 2051). Pixels are 0 for background and 255 for ink.
+The four files keep their original names and IDX format, read by
+:mod:`digitlab.core.data.idx` within its limits: labels have D=1 dimension (magic
+2049), images D=3 (magic 2051). Pixels are 0 for background and 255 for ink.
 """
 
 from __future__ import annotations
 
-import gzip
 import operator
 import os
 import sys
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from digitlab.core.data.idx import read_idx  # also imported from here, as it always was
 from digitlab.core.errors import DatasetError, ShapeError
 
 FILES = {
@@ -28,86 +26,12 @@ FILES = {
 }
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
-GZIP_MAGIC = b"\x1f\x8b"
-_UNSIGNED_BYTE = 0x08
-_ITEM_KIND = {1: "label", 3: "image"}  # IDX dimension count -> what each item is
 
 HOW_TO_GET = (
     "run `digitlab download`, or put the four MNIST files ("
     + ", ".join(f"{name}.gz" for name in FILES.values())
     + ") in a folder and pass --data DIR"
 )
-
-
-# -- reading IDX --------------------------------------------------------------
-def read_idx(path: str | Path) -> np.ndarray:
-    """Read an unsigned-byte IDX file, gzipped or not (told apart by content, not name).
-
-    Returns uint8 images (N, H, W) for an images file or labels (N,) for a labels
-    file, read-only (a view of the file's bytes). Raises DatasetError naming the
-    file and the problem: unreadable, corrupt gzip, wrong magic number, wrong
-    dimensions, truncated, or trailing bytes.
-    """
-    path = Path(path)
-    data = _read_decompressed(path)
-    dims = _parse_header(data, path.name)
-    header_size = 4 + 4 * len(dims)
-    expected, found = int(np.prod(dims, dtype=object)), len(data) - header_size
-    kind = _ITEM_KIND[len(dims)]
-    if found < expected:
-        raise DatasetError(
-            f"{path.name} is truncated: expected {expected:,} {kind} bytes, found {found:,}"
-        )
-    if found > expected:
-        raise DatasetError(
-            f"{path.name} has {found - expected:,} unexpected bytes after its "
-            f"{expected:,} {kind} bytes"
-        )
-    # frombuffer shares the bytes: no copy and no Python loop, even for 47 MB of images.
-    return np.frombuffer(data, dtype=np.uint8, offset=header_size).reshape(dims)
-
-
-def _read_decompressed(path: Path) -> bytes:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DatasetError(f"{path} does not exist") from None
-    except OSError as error:
-        raise DatasetError(f"{path} cannot be read: {error.strerror or error}") from error
-    if not data.startswith(GZIP_MAGIC):
-        return data
-    try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as error:
-        raise DatasetError(f"{path.name} is a corrupt gzip file ({error})") from error
-
-
-def _parse_header(data: bytes, name: str) -> tuple[int, ...]:
-    """The dimension sizes from an IDX header, after checking the magic number."""
-    if len(data) < 4:
-        raise DatasetError(f"{name} is too short to be an IDX file ({len(data)} bytes)")
-    magic = int.from_bytes(data[:4], "big")
-    if data[:2] != b"\0\0":
-        raise DatasetError(
-            f"{name} is not an IDX file: its magic number is {magic:#010x}, expected "
-            f"0x00000801 (labels) or 0x00000803 (images)"
-        )
-    if data[2] != _UNSIGNED_BYTE:
-        raise DatasetError(
-            f"{name} holds IDX data type {data[2]:#04x}; only unsigned bytes (0x08) are supported"
-        )
-    ndim = data[3]
-    if ndim not in _ITEM_KIND:
-        raise DatasetError(
-            f"{name} has {ndim} dimensions; MNIST files have 1 (labels) or 3 (images)"
-        )
-    if len(data) < 4 + 4 * ndim:
-        raise DatasetError(f"{name} is truncated inside its header")
-    dims = tuple(int(d) for d in np.frombuffer(data, ">u4", count=ndim, offset=4))
-    if min(dims) <= 0:
-        shown = " x ".join(str(d) for d in dims)
-        raise DatasetError(f"{name} has a dimension of size 0 ({shown})")
-    return dims
 
 
 # -- the dataset -----------------------------------------------------------------
@@ -218,6 +142,13 @@ def find_data_dir(explicit: str | Path | None = None) -> Path:
 
 def _folder_problem(folder: Path) -> str | None:
     """Why ``folder`` cannot serve MNIST, or None when it holds all four files."""
+    try:
+        return _folder_contents_problem(folder)
+    except OSError as error:  # a folder on the way that cannot be searched
+        return f"cannot be read ({error.strerror or error})"
+
+
+def _folder_contents_problem(folder: Path) -> str | None:
     if not folder.exists():
         return "does not exist"
     if not folder.is_dir():

@@ -23,14 +23,20 @@ import numpy as np
 
 from digitlab.core.data.mnist import default_cache_dir
 from digitlab.core.files.atomic import os_reason
-from digitlab.core.personal.digit_folder import read_digit_folder, write_png
+from digitlab.core.personal.digit_folder import (
+    MAX_KEPT_SIDE,
+    export_path,
+    export_stem,
+    read_digit_folder,
+    write_png,
+)
 from digitlab.core.personal.my_digits_file import MyDigitsError, read_columns, write_columns
 from digitlab.core.reading.preprocess import area_resample
 
 __all__ = ["MyDigitsError", "MyDigitsStore", "Sample", "open_store", "set_aside_corrupt"]
 
 #: A canvas (or imported picture) larger than this on a side is shrunk to fit it.
-MAX_CANVAS_SIDE = 512
+MAX_CANVAS_SIDE = MAX_KEPT_SIDE
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,11 +168,14 @@ class MyDigitsStore:
 
     def export_pngs(self, folder: str | Path) -> int:
         """Write ``folder/<label>/<id>.png`` for every sample: the canvas (or, without
-        one, the 28x28 image) as dark ink on white. Returns how many were written."""
-        folder = Path(folder)
+        one, the 28x28 image) as dark ink on white. Returns how many were written.
+
+        Ids and labels come from a file that may have been edited, so they become
+        paths only through ``export_path``: nothing is written outside ``folder``."""
+        root = Path(folder).resolve()
         for sample in self._samples:
             picture = sample.canvas if sample.canvas.size else _to_uint8(sample.image)
-            write_png(folder / str(sample.label) / f"{sample.id}.png", 255 - picture)
+            write_png(export_path(root, sample.label, sample.id), 255 - picture)
         return len(self._samples)
 
     def import_pngs(self, folder: str | Path) -> int:
@@ -175,7 +184,7 @@ class MyDigitsStore:
         already here are skipped, so an export imports back without duplicates.
         All or nothing: an unreadable file raises before anything is added."""
         found = read_digit_folder(folder)
-        known = {s.id for s in self._samples}
+        known = {export_stem(s.id) for s in self._samples}
         new = [
             Sample.create(int(label), image[0], canvas)
             for image, label, canvas, file in zip(

@@ -33,6 +33,7 @@ from digitlab.core.personal.teach_data import (
     with_non_digits,
 )
 from digitlab.core.reading.recognition import can_decline
+from digitlab.core.reading.suitability import check_usable
 from digitlab.core.train.control import RunControl
 from digitlab.core.train.evaluation import evaluate
 from digitlab.core.train.trainer import Trainer
@@ -163,6 +164,7 @@ class Finetuning:
         callbacks: Sequence[Callback] = (),
         control: RunControl | None = None,
     ) -> None:
+        check_usable(model.network, model.metadata.get("name") or "the model")
         self.config = config = config or FinetuneConfig()
         self.control = control if control is not None else RunControl()
         self.base = model

@@ -1,13 +1,20 @@
 """Read a picture of a digit from a file, for ``digitlab predict`` and File > Open image.
 
 Any PNG, JPEG, BMP or GIF will do: grey or colour, 8 or 16 bits, with or without
-transparency, dark ink on light paper or light ink on dark. The result is what
+transparency, dark ink on light paper or light ink on dark. Other formats are not
+opened, and neither is anything but a regular file (a FIFO would block the read).
+A file larger than ``MAX_IMAGE_FILE_BYTES`` or declaring more than ``MAX_IMAGE_PIXELS``
+is refused from its header, before any pixel is decoded (docs/limits.md). The result is what
 :mod:`digitlab.core.reading.preprocess` expects: a float32 (H, W) image in [0, 1]
 with the ink high and the background at 0. This is the only module in digitlab that uses Pillow.
 """
 
 from __future__ import annotations
 
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +25,13 @@ from digitlab.core.errors import DigitlabError
 #: Pillow's modes for one 16-bit grey channel (``I`` is how some versions open them).
 _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 _ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
+#: The formats opened; Pillow knows dozens more, each more code a hostile file can reach.
+FORMATS = ("PNG", "JPEG", "BMP", "GIF")
+#: The most pixels a picture may declare (a 4096 x 4096 square): far more than a digit
+#: needs, and well below Pillow's own limit, where decoding takes gigabytes and seconds.
+MAX_IMAGE_PIXELS = 4096 * 4096
+#: The largest image file opened (an uncompressed 4096 x 4096 colour BMP is 64 MB).
+MAX_IMAGE_FILE_BYTES = 100 * 2**20
 
 
 class ImageFileError(DigitlabError):
@@ -39,6 +53,14 @@ def load_image(path: str | Path) -> np.ndarray:
     return _ink_high(grey)
 
 
+def image_pixels(path: str | Path) -> int:
+    """How many pixels the image at ``path`` declares, read from its header alone;
+    ImageFileError as ``load_image`` raises it when it cannot be opened."""
+    path = Path(path)
+    with _opened(path) as image:
+        return image.width * image.height
+
+
 def save_png(path: str | Path, image: np.ndarray) -> None:
     """``image`` (H, W) uint8 as an 8-bit greyscale PNG."""
     try:
@@ -49,15 +71,30 @@ def save_png(path: str | Path, image: np.ndarray) -> None:
 
 def _read_grey(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     """(grey, alpha) float32 (H, W) in [0, 1]; alpha is None for an opaque image."""
-    try:
-        with Image.open(path) as image:
+    with _opened(path) as image:
+        try:
             image.seek(0)  # the first frame of an animated GIF
             # Phones store photos sideways and say so in EXIF; turn them upright.
             return _grey_and_alpha(ImageOps.exif_transpose(image))
+        except MemoryError:
+            raise ImageFileError(f"there is not enough memory to read {path}") from None
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+            # Pillow reports truncated or corrupt data as OSError, and some damage in
+            # PNG chunks as SyntaxError or ValueError.
+            raise ImageFileError(
+                f"image file {path} is damaged and cannot be read ({error})"
+            ) from None
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[Image.Image]:
+    """The image at ``path`` opened lazily (Pillow reads only the header here), after
+    checking the file's kind and size and the pixel count its header declares."""
+    _check_file(path)
+    try:
+        image = Image.open(path, formats=FORMATS)
     except FileNotFoundError:
         raise ImageFileError(f"image file {path} does not exist") from None
-    except IsADirectoryError:
-        raise ImageFileError(f"{path} is a folder, not an image file") from None
     except PermissionError:
         raise ImageFileError(f"image file {path} cannot be read: permission denied") from None
     except UnidentifiedImageError:
@@ -65,9 +102,34 @@ def _read_grey(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
             f"{path} is not an image digitlab can read (PNG, JPEG, BMP or GIF)"
         ) from None
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        # Pillow reports truncated or corrupt data as OSError, and some damage in
-        # PNG chunks as SyntaxError or ValueError.
         raise ImageFileError(f"image file {path} is damaged and cannot be read ({error})") from None
+    with image:
+        pixels = image.width * image.height
+        if pixels > MAX_IMAGE_PIXELS:
+            raise ImageFileError(
+                f"image file {path} is {image.width:,} x {image.height:,} pixels, more than "
+                f"the {MAX_IMAGE_PIXELS:,} pixels digitlab reads from one picture"
+            )
+        yield image
+
+
+def _check_file(path: Path) -> None:
+    """Refuse what is not a regular file, or is too large, before opening it."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ImageFileError(f"image file {path} does not exist") from None
+    except OSError as error:
+        raise ImageFileError(f"image file {path} cannot be read: {error.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ImageFileError(f"{path} is a folder, not an image file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ImageFileError(f"{path} is not a regular file (a pipe or a device?), not an image")
+    if info.st_size > MAX_IMAGE_FILE_BYTES:
+        raise ImageFileError(
+            f"image file {path} is {info.st_size:,} bytes, larger than the "
+            f"{MAX_IMAGE_FILE_BYTES:,} bytes digitlab reads from one picture"
+        )
 
 
 def _grey_and_alpha(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:

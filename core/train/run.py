@@ -9,6 +9,7 @@ so no caller needs to read the file back.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from digitlab.core.nn.architectures import lenet5
 from digitlab.core.nn.losses import softmax
 from digitlab.core.nn.network import Network
 from digitlab.core.nn.parallel import available_cores
+from digitlab.core.reading.suitability import check_usable
 from digitlab.core.train.calibration import (
     expected_calibration_error,
     fit_temperature,
@@ -32,6 +34,7 @@ from digitlab.core.train.calibration import (
 from digitlab.core.train.control import RunControl
 from digitlab.core.train.evaluation import Evaluation, evaluate
 from digitlab.core.train.optimizers import optimizer_from_state
+from digitlab.core.train.resume_state import checked_resume_state
 from digitlab.core.train.save_best import SaveBestModel
 from digitlab.core.train.trainer import Trainer
 from digitlab.core.train.types import Callback, TrainConfig, TrainResult
@@ -67,6 +70,11 @@ class TrainingRun:
         resume_from: ModelFile | None = None,
         pen_digits: Sequence[PenDigit] | None = None,
     ) -> None:
+        if config.validation_size < 1:  # early stopping and the saved best need it
+            raise ValueError(
+                f"training on MNIST needs a validation set: validation_size must be at "
+                f"least 1, got {config.validation_size}"
+            )
         self.config, self.data, self.out = config, data, Path(out)
         self.resume_from = resume_from
         self.mnist_train, self.mnist_validation = split_validation(
@@ -104,14 +112,14 @@ class TrainingRun:
         resume_from = load_model(resume) if resume is not None else None
         base: dict[str, Any] = {}
         if resume_from is not None:
-            state = resume_from.training_state
-            if not state or resume_from.optimizer_state is None:
-                raise ModelFileError(
-                    f"{resume} holds no training state to continue from; it was not saved "
-                    "by `digitlab train`"
-                )
-            base = dict(state.get("config", {}))
+            check_usable(resume_from.network, resume)
+            resume_state = checked_resume_state(resume_from, resume)
+            base = resume_state.config
+            # Continue with the checked state, not the file's raw JSON.
+            resume_from = dataclasses.replace(resume_from, training_state=resume_state.as_dict())
         config = TrainConfig.from_dict({**base, **overrides})
+        if resume_from is not None:
+            _check_classes(resume_from.network, config, resume)
         pen = None
         if config.pen_digits:
             if pendigits_dir is None:
@@ -219,3 +227,13 @@ class TrainingRun:
             "validation_ece_before": expected_calibration_error(softmax(z), labels),
             "validation_ece": expected_calibration_error(softmax(z / temperature), labels),
         }
+
+
+def _check_classes(network: Network, config: TrainConfig, source: object) -> None:
+    """A continued network keeps its outputs: the settings must ask for as many classes."""
+    outputs = int(network.output_shape[-1])
+    if outputs != config.classes:
+        raise ModelFileError(
+            f"cannot continue the model in {source} with {config.classes} classes: it has "
+            f"{outputs} outputs (drawings that are not digits, --non-digits, need 11)"
+        )

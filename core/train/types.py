@@ -6,8 +6,11 @@ pass it between threads as is.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from digitlab.core.data.augment import AugmentConfig
 from digitlab.core.train.optimizers import Optimizer, make_optimizer
@@ -17,6 +20,9 @@ if TYPE_CHECKING:
     from digitlab.core.train.trainer import Trainer
 
 _AUGMENT = AugmentConfig()
+#: Seeds are 32-bit, as most tools take them; numpy refuses negative ones.
+MAX_SEED = 2**32 - 1
+MAX_THREADS = 256
 _OPTIMIZER_PARAMETERS = ("momentum", "beta1", "beta2", "rho", "eps")
 _SCHEDULE_PARAMETERS = ("step_size", "gamma", "min_lr")
 
@@ -90,6 +96,14 @@ class TrainConfig:
                 raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
         if not isinstance(self.validation_size, int) or self.validation_size < 0:
             raise ValueError(f"validation_size must be >= 0, got {self.validation_size!r}")
+        for field in fields(self):  # a resumed file may hold anything: types of the rest
+            _check_type(field.name, getattr(self, field.name), str(field.type))
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, got {self.seed!r}")
+        if self.threads is not None and not 1 <= self.threads <= MAX_THREADS:
+            raise ValueError(
+                f"threads must be a whole number from 1 to {MAX_THREADS}, got {self.threads!r}"
+            )
         if not self.lr > 0:  # `not` also refuses NaN
             raise ValueError(f"the learning rate must be > 0, got {self.lr!r}")
         if not self.weight_decay >= 0 or not self.min_delta >= 0:
@@ -97,6 +111,10 @@ class TrainConfig:
                 f"weight_decay and min_delta must be >= 0, got {self.weight_decay!r} "
                 f"and {self.min_delta!r}"
             )
+        for field in fields(self):  # after the checks above, which name NaN in their words
+            value = getattr(self, field.name)
+            if isinstance(value, float | np.floating) and not math.isfinite(value):
+                raise ValueError(f"{field.name} must be a finite number, got {value!r}")
         # Each builder checks its own parameters, naming the bad value.
         self.make_optimizer()
         self.make_schedule()
@@ -130,6 +148,29 @@ class TrainConfig:
         it knows but ``values`` lacks (an older file) take their defaults."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def _check_type(name: str, value: Any, annotation: str) -> None:
+    """ValueError unless ``value`` fits ``annotation`` ("int", "float | None", ...):
+    whole numbers for int (not True or False), any number for float."""
+    kind, _, rest = annotation.partition(" | ")
+    if value is None:
+        if rest == "None":
+            return
+        raise ValueError(f"{name} must be given, got None")
+    if kind == "bool":
+        fits = isinstance(value, bool | np.bool_)
+    elif kind == "str":
+        fits = isinstance(value, str)
+    elif isinstance(value, bool | np.bool_):
+        fits = False  # True is an int to Python, never a count or a rate to us
+    elif kind == "int":
+        fits = isinstance(value, int | np.integer)
+    else:  # float
+        fits = isinstance(value, int | float | np.integer | np.floating)
+    if not fits:
+        wanted = {"bool": "true or false", "str": "a name", "int": "a whole number"}
+        raise ValueError(f"{name} must be {wanted.get(kind, 'a number')}, got {value!r}")
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from digitlab.core.errors import ModelFileError
+from digitlab.core.train.resume_state import ResumeState, checked_resume_state
 from digitlab.core.train.types import TrainConfig
 from digitlab.desktop.common.mnist_source import DataSourceRow
 from digitlab.desktop.common.task_dialogs import TaskDialogs
@@ -127,7 +129,8 @@ class TrainingOptions(QWidget):
         resume = None
         if self.continuing():
             resume = self.document.path
-            done = int(self.document.model_file.training_state.get("epoch", 0))
+            state = self._resume_state()  # None if the file went: prepare says so
+            done = state.epoch if state is not None else 0
             overrides["epochs"] = done + overrides["epochs"]
             del overrides["optimizer"]  # the file's optimizer continues, state and all
         return TrainingRequest(
@@ -143,15 +146,18 @@ class TrainingOptions(QWidget):
 
     # -- new or continue ------------------------------------------------------------------
     def resumable(self) -> bool:
-        """The loaded model was saved by training (state and optimizer) and is on disk."""
+        """The loaded model was saved by training (state and optimizer, both sound)
+        and is on disk."""
+        return self._resume_state() is not None
+
+    def _resume_state(self) -> ResumeState | None:
         model, path = self.document.model_file, self.document.path
-        return bool(
-            model is not None
-            and model.training_state
-            and model.optimizer_state is not None
-            and path is not None
-            and path.is_file()
-        )
+        if model is None or path is None or not path.is_file():
+            return None
+        try:
+            return checked_resume_state(model, path.name)
+        except ModelFileError:
+            return None
 
     def update_resume_option(self) -> None:
         ok = self.resumable()

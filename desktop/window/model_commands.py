@@ -7,6 +7,7 @@ read or written completely.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -99,7 +100,8 @@ class ModelCommands:
         if document.model_file is None:
             return False
         folder = document.path.parent if document.can_save_in_place else Path.home()
-        stem = document.path.stem if document.path else document.display_name
+        # display_name may be the file's own "name": never let it lead out of ``folder``.
+        stem = document.path.stem if document.path else _plain_stem(document.display_name)
         path = Dialogs.ask_save_model_path(self._parent, folder / f"{stem}.h5")
         if path is None:
             return False
@@ -163,6 +165,13 @@ def accuracy_text(model_file: ModelFile | None) -> str:
         if isinstance(value, int | float):
             return f"{label} {value * 100 if value <= 1 else value:.1f}%"
     return ""
+
+
+def _plain_stem(name: str) -> str:
+    """``name`` as a file name without folders: runs of anything but letters, digits,
+    spaces, ``.``, ``-`` and ``_`` become ``-``, and leading dots go ("../../x" -> "x")."""
+    stem = re.sub(r"[^\w .-]+", "-", name).strip(".- ")
+    return stem[:100] or "model"
 
 
 def _is_bundled(path: Path) -> bool:

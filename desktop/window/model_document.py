@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 
 from digitlab.core.files.model_file import ModelFile, load_model, read_metadata, save_model
 from digitlab.core.nn.network import Network
+from digitlab.core.reading.suitability import check_usable
 from digitlab.resources import bundled_model_path
 
 
@@ -93,8 +94,10 @@ class ModelDocument(QObject):
             self.modified_changed.emit(modified)
 
     def open(self, path: Path) -> ModelFile:
-        """Load ``path`` and make it current; ModelFileError leaves everything as it was."""
+        """Load ``path`` and make it current; ModelFileError leaves everything as it was,
+        also for a network that loads but cannot read digits (UnsuitableModelError)."""
         model_file = load_model(path)
+        check_usable(model_file.network, Path(path).name)
         self.set_model(model_file, path)
         return model_file
 

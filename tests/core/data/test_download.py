@@ -250,3 +250,21 @@ def test_progress_rises_to_the_total(tmp_path, server, gz_files, sha256, monkeyp
     assert {(r.mirror, r.total_bytes) for r in reports if r.file == name} == {
         (mirror, len(gz_files[name]))
     }
+
+
+def test_a_mirror_sending_more_than_any_mnist_file_is_cut_off(
+    tmp_path, server, gz_files, sha256, monkeypatch
+):
+    monkeypatch.setattr(digitlab.core.data.download, "MAX_IDX_FILE_BYTES", 100)
+    monkeypatch.setattr(digitlab.core.data.download, "CHUNK_SIZE", 64)
+    endless = server.mirror("a", {name: body + bytes(10_000) for name, body in gz_files.items()})
+    with pytest.raises(DatasetError, match=r"/a: more than the 100 bytes expected\)"):
+        download(tmp_path, [endless], sha256)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_cached_gzip_bomb_is_not_unpacked_to_the_end(tmp_path, monkeypatch):
+    monkeypatch.setattr(digitlab.core.data.download, "MAX_IDX_FILE_BYTES", 3 * 2**20)
+    path = tmp_path / "bomb.gz"
+    path.write_bytes(gzip.compress(bytes(64 * 2**20), compresslevel=1))
+    assert digitlab.core.data.download.decompressed_sha256(path) is None

@@ -1,5 +1,6 @@
 """TrainingPanel: a run from its buttons to the new model in the document, and its faults."""
 
+import dataclasses
 import os
 from datetime import datetime
 from pathlib import Path
@@ -245,3 +246,15 @@ def test_the_default_output_is_a_new_file_in_the_data_folder(tmp_path, monkeypat
     path.parent.mkdir(parents=True)
     save_model(path, lenet5(0))
     assert default_output_path(now) == path.with_name("model-20250301-1405-2.h5")
+
+
+def test_continue_is_not_offered_for_a_damaged_training_state(qtbot, panel, document):
+    """An epoch of "abc" used to enable Continue, then raise in int() on Start."""
+    run_to_end(qtbot, panel)
+    model = document.model_file
+    damaged = {**model.training_state, "epoch": "abc"}
+    document.set_model(dataclasses.replace(model, training_state=damaged), document.path)
+    panel.options.update_resume_option()
+    assert not panel.options.continue_radio.isEnabled()
+    assert not panel.options.continuing()
+    assert panel.options.request().resume is None
