@@ -8,16 +8,17 @@ takes one SGD step on a copy of the model (``digitlab.core.explain.learn``); the
 then shows that copy, until Undo.
 
 Nothing is computed while the view is hidden: a drawing shown meanwhile is kept and
-explained when the view appears.
+explained when the view appears. And only the cards in sight get their new gradients
+on a stroke; the others get them when scrolled into sight.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QScrollArea, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
-from digitlab.core.explain.backprop import Backprop, backprop
+from digitlab.core.explain.backprop import Backprop, LayerGradient, backprop
 from digitlab.core.explain.learn import learn_step
 from digitlab.core.explain.regions import Region
 from digitlab.core.explain.unit_gradients import explain_gradient
@@ -45,7 +46,9 @@ class GradientView(QWidget):
         self._stale = False
         self.result: Backprop | None = None
         self._selected: tuple[int, tuple[int, ...]] | None = None
+        self._explained: tuple[int, tuple[int, ...]] | None = None  # what the panel shows
         self.entries: list[GradientEntry] = []
+        self._pending: dict[GradientEntry, LayerGradient] = {}  # out of sight, not yet shown
         self.input_entry: InputEntry | None = None
         self.bar = TargetBar()
         self._scroll = QScrollArea()
@@ -53,6 +56,8 @@ class GradientView(QWidget):
         self._scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.explanation = QTextBrowser()
         self.explanation.setHtml(HINT)
+        self._scroll.verticalScrollBar().valueChanged.connect(self._show_pending)
+        self._scroll.viewport().installEventFilter(self)  # resized: more cards in sight
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self._scroll)
         split.addWidget(self.explanation)
@@ -148,6 +153,7 @@ class GradientView(QWidget):
         self.bar.show_target(self.target)
         if self._network is None or self._x is None:
             self.result = None
+            self._pending = {}
             for entry in self.entries:
                 entry.clear()
             if self.input_entry is not None:
@@ -160,11 +166,23 @@ class GradientView(QWidget):
         last = backprop(self._steps[-1], self._x, self.target) if self._steps else None
         self.result = first if last is None or self._show_before else last
         self.input_entry.show_image(self.result.x, self.result.input_grad)
-        for entry, layer in zip(self.entries, self.result.layers, strict=True):
-            entry.show_gradient(layer)
+        self._pending = dict(zip(self.entries, self.result.layers, strict=True))
+        self._show_pending()
         self.bar.show_loss(self.result, self._showing())
         self.bar.show_steps(self.steps, first, last)
         self._explain_selected()
+
+    def _show_pending(self) -> None:
+        """Give the cards now in sight the gradients they are waiting for."""
+        for entry, layer in list(self._pending.items()):
+            if not entry.visibleRegion().isEmpty():
+                entry.show_gradient(layer)
+                del self._pending[entry]
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self._show_pending()
+        return False
 
     def _showing(self) -> str:
         if not self._steps:
@@ -183,12 +201,15 @@ class GradientView(QWidget):
     def _explain_selected(self) -> None:
         self._clear_marks()
         if self._selected is None or self.result is None:
-            self.explanation.setHtml(HINT)
+            if self._explained is not None:  # setHtml costs a re-layout: only on a change
+                self.explanation.setHtml(HINT)
+                self._explained = None
             return
         index, unit = self._selected
         network, palette = self.network, self.explanation.palette()
         forward = explain_unit(network, self.result, index, unit)
         backward = explain_gradient(network, self.result, index, unit)
+        self._explained = (index, unit)
         self.explanation.setHtml(
             "<h3>Forward</h3>" + forward_html(forward, palette)
             + "<h3>Backward</h3>" + backward_html(backward, palette)
@@ -213,7 +234,9 @@ class GradientView(QWidget):
             cells.set_marks([(c, region.rows, region.cols) for c in range(*region.channels)])
 
     def _clear_marks(self) -> None:
-        for entry in self.entries:
-            entry.content.set_marks([])
+        cells = [entry.content for entry in self.entries]
         if self.input_entry is not None:
-            self.input_entry.image.set_marks([])
+            cells.append(self.input_entry.image)
+        for grid in cells:
+            if grid.marks:
+                grid.set_marks([])

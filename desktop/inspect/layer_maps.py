@@ -59,6 +59,10 @@ class HoverCells(QWidget):
         self._marks = list(marks)
         self.update()
 
+    @property
+    def marks(self) -> list[tuple]:
+        return list(self._marks)
+
     def mark_rect(self, mark: tuple) -> QRect:
         return self.cell_rect(mark[0])
 

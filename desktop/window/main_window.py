@@ -119,6 +119,7 @@ class MainWindow(WindowMenus):
 
     def _connect(self) -> None:
         self.canvas.drawing_changed.connect(self.recognise_drawing)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         self.pen_slider.valueChanged.connect(self._set_pen_width)
         self.document.model_changed.connect(self._on_model_changed)
         self.document.path_changed.connect(self._on_path_changed)
@@ -212,8 +213,11 @@ class MainWindow(WindowMenus):
         self.clear_action.setEnabled(not self.canvas.is_empty())
         if network is None:
             return
+        # Each layer's output only while the Layers tab shows them (they cost a pass and
+        # a repaint per stroke); opening the tab reads the drawing again.
+        layers_shown = self.tabs.currentWidget() is self.layer_view
         try:
-            result = recognise(network, self.canvas.ink_image())
+            result = recognise(network, self.canvas.ink_image(), with_activations=layers_shown)
         except DigitlabError as error:
             self._show_status(f"This model cannot read drawings: {error}")
             return
@@ -222,10 +226,17 @@ class MainWindow(WindowMenus):
         if result.empty:
             self.layer_view.clear_activations()
             self.gradient_view.show_drawing(None, None)
-        else:
+            return
+        if layers_shown:
             self.layer_view.show_activations(result.activations, result.probabilities)
-            answer = result.digit if result.digit is not None else NOT_A_DIGIT
-            self.gradient_view.show_drawing(result.steps.centred[None], answer)
+        answer = result.digit if result.digit is not None else NOT_A_DIGIT
+        self.gradient_view.show_drawing(result.steps.centred[None], answer)
+
+    def _on_tab_changed(self) -> None:
+        reading = self.last_recognition
+        layers_shown = self.tabs.currentWidget() is self.layer_view
+        if layers_shown and reading is not None and not reading.activations and not reading.empty:
+            self.recognise_drawing()  # read while another tab was open: no layer outputs
 
     def open_image(self) -> None:
         folder = str(self.settings.value("images/folder", ""))

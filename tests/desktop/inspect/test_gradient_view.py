@@ -40,6 +40,7 @@ def test_the_maps_show_exactly_the_training_steps_gradients(view, network):
     network.train_step(x[None], np.array([7]), shard_size=None)
     trained = network.grads()
     for entry, layer in zip(view.entries, view.result.layers, strict=True):
+        view._scroll.ensureWidgetVisible(entry)  # cards out of sight wait until seen
         shown = entry.content._values.reshape(layer.output_grad.shape)
         np.testing.assert_array_equal(shown, layer.output_grad, err_msg=entry.name)
         if entry.kernel is None:
@@ -54,6 +55,13 @@ def test_the_maps_show_exactly_the_training_steps_gradients(view, network):
             np.testing.assert_array_equal(shown[: len(kernel)], kernel, err_msg=entry.name)
         np.testing.assert_array_equal(entry.bias._values, trained[f"{entry.name}.bias"])
     np.testing.assert_array_equal(view.input_entry.grad._values, view.result.input_grad)
+
+
+def test_cards_out_of_sight_are_filled_when_scrolled_to(qtbot, view):
+    last = view.entries[-1]
+    assert view.entries[0].content.has_values and not last.content.has_values
+    view._scroll.ensureWidgetVisible(last)
+    np.testing.assert_array_equal(last.content._values, view.result.layers[-1].output_grad)
 
 
 def test_the_target_follows_the_answer_until_one_is_chosen(qtbot, view):
@@ -87,9 +95,9 @@ def test_clicking_a_unit_explains_it_and_outlines_what_it_reads(qtbot, view):
     text = view.explanation.toPlainText()
     assert "conv2 · channel 4" in text
     assert "Forward" in text and "Backward" in text and "bias" in text
-    assert view.input_entry.image._marks  # the receptive field in the image
-    assert len(entries["pool1"].content._marks) == 12  # the window in every input channel
-    assert len(grid._marks) == 1
+    assert view.input_entry.image.marks  # the receptive field in the image
+    assert len(entries["pool1"].content.marks) == 12  # the window in every input channel
+    assert len(grid.marks) == 1
 
 
 def test_a_dense_unit_lists_its_largest_inputs_and_the_chain_rule(view):

@@ -45,3 +45,13 @@ def test_a_new_model_rebuilds_the_view(window, forced_model_path):
     view = window.gradient_view
     assert len(view.entries) == len(window.document.network.layers)
     assert len(view.bar.targets.buttons()) == 11
+
+
+def test_the_layers_tab_catches_up_when_opened(window, draw, make_line):
+    """Layer outputs are not computed for a hidden Layers tab; opening it shows them."""
+    window.tabs.setCurrentWidget(window.gradient_view)
+    draw_line(window, draw, make_line)
+    assert not window.last_recognition.activations
+    window.tabs.setCurrentWidget(window.layer_view)
+    assert window.last_recognition.activations
+    assert all(entry.content.has_values for entry in window.layer_view.entries())
