@@ -21,7 +21,7 @@ import numpy as np
 
 from digitlab.core.explain.backprop import Backprop
 from digitlab.core.explain.regions import window_of
-from digitlab.core.explain.units import ACTIVATIONS, Unit, _layer_index, explain_unit
+from digitlab.core.explain.units import ACTIVATIONS, Unit, explain_unit, layer_index
 from digitlab.core.nn.layers import AvgPool2D, Conv2D, Dense, Layer, MaxPool2D
 from digitlab.core.nn.losses import SoftmaxCrossEntropy
 from digitlab.core.nn.network import Network
@@ -74,7 +74,7 @@ def explain_gradient(
     network: Network, result: Backprop, layer: str | int, unit: Unit
 ) -> UnitGradient:
     """How ``unit`` of ``layer`` got its gradient in ``result`` (``backprop(...)``)."""
-    index = _layer_index(network, layer)
+    index = layer_index(network, layer)
     forward = explain_unit(network, result, index, unit)  # checks the unit, gives inputs
     unit, entry = forward.unit, result.layers[index]
     grad = float(entry.output_grad[unit])

@@ -86,7 +86,7 @@ def explain_unit(
     """The forward arithmetic of ``unit`` of ``layer`` (a name or an index) for the
     image of ``result`` (``backprop(network, ...)``). Raises IndexError for a unit
     outside the layer's output."""
-    index = _layer_index(network, layer)
+    index = layer_index(network, layer)
     unit = _checked_unit(result.layers[index].output.shape, unit)
     entry, net_layer = result.layers[index], network.layers[index]
     x = result.input_of(index)
@@ -130,7 +130,7 @@ def _activated(network: Network, result: Backprop, index: int, unit: Unit):
 def source_unit(network: Network, layer: str | int, unit: Unit) -> Unit:
     """For a layer that reads one value per unit (activations, Flatten, Dropout): the
     index of that value in its input."""
-    index = _layer_index(network, layer)
+    index = layer_index(network, layer)
     net_layer = network.layers[index]
     flat = np.ravel_multi_index(unit, net_layer.output_shape)
     return tuple(int(i) for i in np.unravel_index(flat, net_layer.input_shape))
@@ -145,7 +145,8 @@ def _window(x: np.ndarray, channels, y: int, xx: int, window: tuple[int, int, in
     return padded[channels, top : top + kh, left : left + kw].copy()
 
 
-def _layer_index(network: Network, layer: str | int) -> int:
+def layer_index(network: Network, layer: str | int) -> int:
+    """The position of ``layer`` (a name, or already a position) in ``network.layers``."""
     if isinstance(layer, str):
         names = [lay.name for lay in network.layers]
         if layer not in names:
