@@ -27,7 +27,7 @@ from digitlab.core.nn.network import Network
 from digitlab.desktop.inspect.gradient_entry import GradientEntry, InputEntry
 from digitlab.desktop.inspect.layer_maps import HoverCells, MapGrid
 from digitlab.desktop.inspect.target_bar import TargetBar
-from digitlab.desktop.inspect.unit_text import backward_html, forward_html
+from digitlab.desktop.inspect.unit_text import backward_html, forward_html, strongest_channel
 
 HINT = "<p>Click a unit in any map to see its arithmetic, forward and backward.</p>"
 
@@ -212,7 +212,8 @@ class GradientView(QWidget):
         self._explained = (index, unit)
         self.explanation.setHtml(
             "<h3>Forward</h3>" + forward_html(forward, palette)
-            + "<h3>Backward</h3>" + backward_html(backward, palette)
+            + "<h3>Backward</h3>"
+            + backward_html(backward, palette, strongest_channel(forward))
         )  # fmt: skip
         self._mark(self.entries[index].content, unit, None)
         fields = forward.fields

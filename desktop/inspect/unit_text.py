@@ -22,7 +22,7 @@ TOP = 6  # terms listed before "and N others"
 
 
 def num(value: float) -> str:
-    return format_small(value)
+    return format_small(float(value) + 0.0)  # + 0.0: -0.0 reads as 0
 
 
 def unit_name(layer: str, unit: tuple[int, ...]) -> str:
@@ -44,7 +44,8 @@ def grid(
         cells = []
         for c, v in enumerate(row):
             colour = mix(base, cmap.color(0.5 + 0.5 * float(v) / m), 0.55).name()
-            text = f"{float(v):.{decimals}f}".replace("-", "\u2212")
+            text = f"{float(v):.{decimals}f}"
+            text = text.lstrip("-") if float(text) == 0 else text.replace("-", "\u2212")
             text = f"<b>{text}</b>" if bold == (r, c) else text
             cells.append(f'<td style="background:{colour}" align="right" nowrap>{text}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -86,10 +87,19 @@ def forward_html(e: UnitExplanation, palette: QPalette) -> str:
     return head + body
 
 
+def strongest_channel(e: UnitExplanation) -> int:
+    """The input channel whose products move a convolution unit's sum most (0 when the
+    unit is no convolution's): the one both halves of the explanation show in full."""
+    products = e.products
+    if products is None or products.ndim != 3:
+        return 0
+    return int(np.argmax(np.abs(products.reshape(len(products), -1).sum(axis=1))))
+
+
 def _conv_html(e: UnitExplanation, palette: QPalette) -> str:
     products = e.products
     sums = products.reshape(len(products), -1).sum(axis=1)  # one per input channel
-    channel = int(np.argmax(np.abs(sums)))
+    channel = strongest_channel(e)
     parts = []
     if len(sums) > 1:
         listed = " + ".join(
@@ -123,8 +133,9 @@ def _dense_html(e: UnitExplanation) -> str:
     )
 
 
-def backward_html(g: UnitGradient, palette: QPalette) -> str:
-    """Where the unit's gradient came from and what it adds to the weight gradients."""
+def backward_html(g: UnitGradient, palette: QPalette, channel: int = 0) -> str:
+    """Where the unit's gradient came from and what it adds to the weight gradients
+    (for a convolution unit, to input ``channel`` of its kernel in full)."""
     parts = [f"<p>dL/d(this unit) = <b>{num(g.grad)}</b></p>"]
     if g.from_loss is not None:
         p, t = g.from_loss
@@ -132,12 +143,18 @@ def backward_html(g: UnitGradient, palette: QPalette) -> str:
     elif g.terms:
         parts.append(_terms_html(g))
     if g.kernel_share is not None:
-        parts.append(_share_html(g, palette))
+        parts.append(_share_html(g, palette, channel))
     return "".join(parts)
 
 
 def _terms_html(g: UnitGradient) -> str:
     live = [t for t in g.terms if t.weight != 0]
+    if not live:
+        return (
+            f"<p>Every unit of {escape(g.via)} that reads it does so with weight 0 (a ReLU "
+            "that is off, its value being at most 0, or a max-pooling window it did not "
+            "win): no gradient reaches it.</p>"
+        )
     shown = live[:TOP]
     rows = "".join(
         f"<tr><td>{escape(unit_name(g.via, t.unit))}</td><td align='right'>δ {num(t.grad)}</td>"
@@ -147,21 +164,26 @@ def _terms_html(g: UnitGradient) -> str:
     rest = g.total - sum(t.term for t in shown)
     zero = len(g.terms) - len(live)
     text = (
-        f"<p>Chain rule: Σ over the {len(g.terms)} units of {escape(g.via)} that read it of "
-        f"their δ × d(their value)/d(this unit). The largest:</p>"
+        f"<p>Chain rule: Σ over the {_units(len(g.terms))} of {escape(g.via)} that read it "
+        f"of their δ × d(their value)/d(this unit){'. The largest' if len(live) > 1 else ''}:</p>"
         f"<table cellspacing='4'>{rows}</table>"
     )
     if len(live) > len(shown):
         text += f"<p>and {len(live) - len(shown)} others: {num(rest)}</p>"
     if zero:
-        text += f"<p>({zero} read it with weight 0: not the window's winner, or ReLU off)</p>"
+        text += f"<p>({_units(zero)} read it with weight 0: a window it did not win.)</p>"
     return text + f"<p>= <b>{num(g.total)}</b></p>"
 
 
-def _share_html(g: UnitGradient, palette: QPalette) -> str:
+def _units(n: int) -> str:
+    return "1 unit" if n == 1 else f"{n} units"
+
+
+def _share_html(g: UnitGradient, palette: QPalette, channel: int) -> str:
+    if g.grad == 0:
+        return "<p>With a gradient of 0 it adds nothing to dL/dkernel or dL/dbias.</p>"
     share = g.kernel_share
-    if share.ndim == 3:  # (C, kh, kw): show the channel it adds most to
-        channel = int(np.argmax(np.abs(share).reshape(len(share), -1).sum(axis=1)))
+    if share.ndim == 3:  # (C, kh, kw): the channel the forward half showed
         what = f"input channel {channel} of its kernel" if len(share) > 1 else "its kernel"
         return (
             f"<p>It adds δ × its receptive field to dL/dkernel ({what}), and δ to dL/dbias:</p>"

@@ -45,7 +45,8 @@ class GradientPlots(QWidget):
             plot.setLogMode(x=False, y=True)
             plot.showGrid(x=True, y=True, alpha=0.15)
             plot.setMenuEnabled(False)
-            plot.getAxis("bottom").enableAutoSIPrefix(False)
+            for name in ("left", "bottom"):  # 0.001 as such, never "1 (x0.001)" on a log axis
+                plot.getAxis(name).enableAutoSIPrefix(False)
             for name in ("left", "bottom"):  # see TrainingPlots: cached axes redraw less
                 plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.legend = self.norm_plot.addLegend(offset=(-8, 8), colCount=3)

@@ -101,10 +101,18 @@ def test_clicking_a_unit_explains_it_and_outlines_what_it_reads(qtbot, view):
 
 
 def test_a_dense_unit_lists_its_largest_inputs_and_the_chain_rule(view):
-    view.explain(9, (3,))  # dense2, unit 3
+    unit = int(np.argmax(np.abs(view.result.layer("dense2").output_grad)))
+    view.explain(9, (unit,))
     text = view.explanation.toPlainText()
-    assert "dense2 · unit 3" in text and "the largest" in text
+    assert f"dense2 · unit {unit}" in text and "the largest" in text
     assert "Chain rule" in text and "relu4" in text
+
+
+def test_a_unit_that_no_gradient_reaches_says_why(view):
+    off = int(np.flatnonzero(view.result.layer("relu4").output == 0)[0])  # ReLU off
+    view.explain(9, (off,))
+    text = view.explanation.toPlainText()
+    assert "no gradient reaches it" in text and "adds nothing to dL/dkernel" in text
 
 
 def test_the_last_layer_gets_probability_minus_target(view):
