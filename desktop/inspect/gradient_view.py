@@ -29,6 +29,10 @@ from digitlab.desktop.inspect.layer_maps import HoverCells, MapGrid
 from digitlab.desktop.inspect.target_bar import TargetBar
 from digitlab.desktop.inspect.unit_text import backward_html, forward_html, strongest_channel
 
+#: The units of the layer above that sent a unit its gradient, outlined (the largest
+#: terms first): enough to see the pattern, few enough to see each one.
+SOURCES_MARKED = 25
+
 HINT = "<p>Click a unit in any map to see its arithmetic, forward and backward.</p>"
 
 
@@ -222,6 +226,9 @@ class GradientView(QWidget):
         for k in range(1, len(fields)):
             if fields[k] is not None:
                 self._mark(self.entries[k - 1].content, None, fields[k])
+        if index + 1 < len(self.entries):  # where its gradient came from, above it
+            sources = [t.unit for t in backward.terms if t.weight != 0][:SOURCES_MARKED]
+            self.entries[index + 1].content.set_marks([_cell(u) for u in sources])
 
     def _mark(self, cells: HoverCells, unit: tuple[int, ...] | None, region) -> None:
         """Outline ``unit`` itself, or the ``region`` it reads unless that is all of it."""
@@ -241,3 +248,11 @@ class GradientView(QWidget):
         for grid in cells:
             if grid.marks:
                 grid.set_marks([])
+
+
+def _cell(unit: tuple[int, ...]) -> tuple:
+    """A mark for one unit: ``(index,)`` in a strip, one pixel of a map in a grid."""
+    if len(unit) == 3:
+        c, y, x = unit
+        return (c, (y, y + 1), (x, x + 1))
+    return unit

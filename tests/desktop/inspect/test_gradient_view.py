@@ -106,6 +106,8 @@ def test_a_dense_unit_lists_its_largest_inputs_and_the_chain_rule(view):
     text = view.explanation.toPlainText()
     assert f"dense2 · unit {unit}" in text and "the largest" in text
     assert "Chain rule" in text and "relu4" in text
+    entries = {entry.name: entry for entry in view.entries}
+    assert entries["relu4"].content.marks == [(unit,)]  # the unit it got its gradient from
 
 
 def test_a_unit_that_no_gradient_reaches_says_why(view):
