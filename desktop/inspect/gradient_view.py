@@ -15,8 +15,15 @@ on a stroke; the others get them when scrolled into sight.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QScrollArea, QSplitter, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QScrollArea,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from digitlab.core.explain.backprop import Backprop, LayerGradient, backprop
 from digitlab.core.explain.learn import learn_step
@@ -201,6 +208,18 @@ class GradientView(QWidget):
         reads in the image and in the layers below."""
         self._selected = (index, tuple(unit))
         self._explain_selected()
+
+    def explain_at(self, global_pos: QPoint) -> bool:
+        """Explain the unit of a gradient map at ``global_pos`` (the mouse pointer, for
+        "point and press E"); False when no unit of this view is there."""
+        widget = QApplication.widgetAt(global_pos)
+        for index, entry in enumerate(self.entries):
+            if widget is entry.content:
+                unit = widget.unit_at(widget.mapFromGlobal(global_pos))
+                if unit is not None:
+                    self.explain(index, unit)
+                    return True
+        return False
 
     def _explain_selected(self) -> None:
         self._clear_marks()

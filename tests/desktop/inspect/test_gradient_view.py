@@ -10,7 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 import numpy as np
 import pytest
 from explain_nets import bundled_network, drawn_seven
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from digitlab.core.explain.backprop import backprop
 from digitlab.desktop.inspect.gradient_view import HINT, GradientView
@@ -98,6 +98,17 @@ def test_clicking_a_unit_explains_it_and_outlines_what_it_reads(qtbot, view):
     assert view.input_entry.image.marks  # the receptive field in the image
     assert len(entries["pool1"].content.marks) == 12  # the window in every input channel
     assert len(grid.marks) == 1
+
+
+def test_pointing_at_a_unit_and_asking_explains_it(view):
+    grid = view.entries[0].content  # conv1
+    corner = grid.cell_rect(2).topLeft()
+    point = corner + QPoint(
+        7 * grid.map_size().width() // 28 + 1, 3 * grid.map_size().height() // 28 + 1
+    )
+    assert view.explain_at(grid.mapToGlobal(point))
+    assert "conv1 · channel 2 · row 3, column 7" in view.explanation.toPlainText()
+    assert not view.explain_at(view.bar.mapToGlobal(QPoint(2, 2)))
 
 
 def test_a_dense_unit_lists_its_largest_inputs_and_the_chain_rule(view):
