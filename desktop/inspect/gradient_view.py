@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QAction, QCursor, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QScrollArea,
@@ -27,18 +28,13 @@ from PySide6.QtWidgets import (
 
 from digitlab.core.explain.backprop import Backprop, LayerGradient, backprop
 from digitlab.core.explain.learn import learn_step
-from digitlab.core.explain.regions import Region
 from digitlab.core.explain.unit_gradients import explain_gradient
 from digitlab.core.explain.units import explain_unit
 from digitlab.core.nn.network import Network
 from digitlab.desktop.inspect.gradient_entry import GradientEntry, InputEntry
-from digitlab.desktop.inspect.layer_maps import HoverCells, MapGrid
 from digitlab.desktop.inspect.target_bar import TargetBar
+from digitlab.desktop.inspect.unit_marks import clear_marks, mark_unit
 from digitlab.desktop.inspect.unit_text import backward_html, forward_html, strongest_channel
-
-#: The units of the layer above that sent a unit its gradient, outlined (the largest
-#: terms first): enough to see the pattern, few enough to see each one.
-SOURCES_MARKED = 25
 
 HINT = "<p>Click a unit in any map to see its arithmetic, forward and backward.</p>"
 
@@ -222,8 +218,9 @@ class GradientView(QWidget):
         return False
 
     def _explain_selected(self) -> None:
-        self._clear_marks()
+        contents = [entry.content for entry in self.entries]
         if self._selected is None or self.result is None:
+            clear_marks([*contents, *([self.input_entry.image] if self.input_entry else [])])
             if self._explained is not None:  # setHtml costs a re-layout: only on a change
                 self.explanation.setHtml(HINT)
                 self._explained = None
@@ -238,40 +235,19 @@ class GradientView(QWidget):
             + "<h3>Backward</h3>"
             + backward_html(backward, palette, strongest_channel(forward))
         )  # fmt: skip
-        self._mark(self.entries[index].content, unit, None)
-        fields = forward.fields
-        if fields and fields[0] is not None:
-            self._mark(self.input_entry.image, None, fields[0])
-        for k in range(1, len(fields)):
-            if fields[k] is not None:
-                self._mark(self.entries[k - 1].content, None, fields[k])
-        if index + 1 < len(self.entries):  # where its gradient came from, above it
-            sources = [t.unit for t in backward.terms if t.weight != 0][:SOURCES_MARKED]
-            self.entries[index + 1].content.set_marks([_cell(u) for u in sources])
+        mark_unit(self.input_entry.image, contents, forward, backward, index)
 
-    def _mark(self, cells: HoverCells, unit: tuple[int, ...] | None, region) -> None:
-        """Outline ``unit`` itself, or the ``region`` it reads unless that is all of it."""
-        if unit is not None:
-            c_y_x = len(unit) == 3
-            cells.set_marks(
-                [(unit[0], (unit[1], unit[1] + 1), (unit[2], unit[2] + 1))] if c_y_x else [unit]
-            )
-            return
-        if isinstance(cells, MapGrid) and region != Region.whole(cells.values_shape):
-            cells.set_marks([(c, region.rows, region.cols) for c in range(*region.channels)])
-
-    def _clear_marks(self) -> None:
-        cells = [entry.content for entry in self.entries]
-        if self.input_entry is not None:
-            cells.append(self.input_entry.image)
-        for grid in cells:
-            if grid.marks:
-                grid.set_marks([])
-
-
-def _cell(unit: tuple[int, ...]) -> tuple:
-    """A mark for one unit: ``(index,)`` in a strip, one pixel of a map in a grid."""
-    if len(unit) == 3:
-        c, y, x = unit
-        return (c, (y, y + 1), (x, x + 1))
-    return unit
+    # -- keys ------------------------------------------------------------------
+    def shortcut_actions(self, parent: QWidget) -> list[QAction]:
+        """Window-wide keys for this view: Ctrl+0 to Ctrl+9 pick the target (the digit
+        alone keeps the drawing), E explains the unit under the pointer."""
+        explain = QAction("Backward view: explain the unit under the pointer", parent)
+        explain.setShortcut(QKeySequence("E"))
+        explain.triggered.connect(lambda: self.explain_at(QCursor.pos()))
+        actions = [explain]
+        for digit in range(10):
+            action = QAction(f"Backward view: target {digit}", parent)
+            action.setShortcut(QKeySequence(f"Ctrl+{digit}"))
+            action.triggered.connect(lambda _=False, d=digit: self.set_target(d))
+            actions.append(action)
+        return actions

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCursor, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -290,15 +290,7 @@ class MainWindow(WindowMenus):
             self.addAction(action)
             self.digit_actions.append(action)
         QTimer.singleShot(0, self.my_digits, self.my_digits.report_problem)  # once it is up
-        explain = QAction("Backward view: explain the unit under the pointer", self)
-        explain.setShortcut(QKeySequence("E"))
-        explain.triggered.connect(lambda: self.gradient_view.explain_at(QCursor.pos()))
-        self.addAction(explain)
-        for digit in range(10):  # the digit alone keeps the drawing; with Ctrl, a target
-            action = QAction(f"Backward view: target {digit}", self)
-            action.setShortcut(QKeySequence(f"Ctrl+{digit}"))
-            action.triggered.connect(lambda _=False, d=digit: self.gradient_view.set_target(d))
-            self.addAction(action)
+        self.addActions(self.gradient_view.shortcut_actions(self))  # Ctrl+digit, E
 
     def keep_drawing(self, label: int) -> bool:
         """Keep the drawing as one of "my digits", labelled ``label``; clear the canvas."""

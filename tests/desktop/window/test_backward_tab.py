@@ -3,6 +3,7 @@ picks the target while the digit alone still keeps the drawing."""
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QCursor
 from PySide6.QtTest import QTest
 
 from digitlab.core.explain.backprop import backprop
@@ -55,3 +56,12 @@ def test_the_layers_tab_catches_up_when_opened(window, draw, make_line):
     window.tabs.setCurrentWidget(window.layer_view)
     assert window.last_recognition.activations
     assert all(entry.content.has_values for entry in window.layer_view.entries())
+
+
+def test_pressing_e_explains_the_unit_under_the_pointer(window, monkeypatch):
+    """E asks the view to explain what is under the pointer (``explain_at``, tested
+    with the view; the offscreen platform has no pointer to move)."""
+    asked = []
+    monkeypatch.setattr(window.gradient_view, "explain_at", asked.append)
+    QTest.keyClick(window, Qt.Key.Key_E)
+    assert asked == [QCursor.pos()]
