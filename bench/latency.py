@@ -14,6 +14,12 @@ bare forward pass (``Network.activations`` on one 28x28 image): the gap between
 those and the stroke-to-answer figure is the cost of Qt painting. Median and 95th
 percentile over all samples (>= ``--digits`` x ``--rounds`` strokes). The last line
 is one JSON object.
+
+Each digit is drawn twice in a row, once with the Layers tab open and once with the
+Backward tab instead: there each stroke also runs the backward pass of the drawing
+toward its answer and repaints every layer's gradients (``stroke_to_gradients_ms``,
+target median 16 ms, one frame at 60 Hz); ``backprop_only_ms`` is
+``digitlab.core.explain.backprop`` alone.
 """
 
 from __future__ import annotations
@@ -116,9 +122,11 @@ class PaintCounter(QObject):
         return all(self.counts[name] > before[name] for name in self.counts)
 
 
-def watch_panels(window) -> PaintCounter:
-    """The network input tile, the bar chart, the first layer's maps, the canvas."""
-    panel, first_layer = window.prediction_panel, window.layer_view.entries()[0]
+def watch_panels(window, backward: bool = False) -> PaintCounter:
+    """The network input tile, the bar chart, the first layer's maps (of the Layers
+    view, or with ``backward`` of the Backward view), the canvas."""
+    panel = window.prediction_panel
+    first_layer = window.gradient_view.entries[0] if backward else window.layer_view.entries()[0]
     return PaintCounter(
         {
             "network input": [panel.input_tile],
@@ -146,6 +154,46 @@ def stroke_to_answer(window, points: np.ndarray, painted: PaintCounter) -> float
     elapsed = time.perf_counter() - start
     assert painted.all_painted_since(before), "a panel was not repainted"
     return elapsed
+
+
+def draw_all(window, digits, rounds: int, pens: np.ndarray):
+    """Draw every digit ``rounds`` times, each once with the Layers tab open and once
+    with the Backward tab, one after the other, so that both meet the same load on the
+    machine. Returns (seconds per stroke with Layers, with Backward, the ink images)."""
+    app = QApplication.instance()
+    tabs = {
+        window.layer_view: watch_panels(window),
+        window.gradient_view: watch_panels(window, backward=True),
+    }
+    seconds: dict = {tab: [] for tab in tabs}
+    inks = []
+    for pen, strokes in zip(pens, [d for _ in range(rounds) for d in digits], strict=True):
+        for tab, painted in tabs.items():
+            window.tabs.setCurrentWidget(tab)
+            window.canvas.clear()
+            app.processEvents()
+            window.canvas.set_pen_width(float(pen))
+            for points in strokes:
+                seconds[tab].append(stroke_to_answer(window, points, painted))
+                if tab is window.layer_view:
+                    inks.append(window.canvas.ink_image())
+    return seconds[window.layer_view], seconds[window.gradient_view], inks
+
+
+def time_backprop(network, inks: list[np.ndarray]) -> list[float]:
+    """Seconds of the backward pass alone, toward its answer, for each inked drawing."""
+    from digitlab.core.explain.backprop import backprop
+
+    seconds = []
+    for ink in inks:
+        result = recognise(network, ink, with_activations=False)
+        if result.empty:
+            continue
+        target = int(result.probabilities.argmax())
+        start = time.perf_counter()
+        backprop(network, result.steps.centred[None], target)
+        seconds.append(time.perf_counter() - start)
+    return seconds
 
 
 def summary(seconds: list[float]) -> dict[str, float]:
@@ -180,20 +228,14 @@ def main() -> None:
         model = "untrained lenet5(0) (bundled model absent)"
     window.show()
     app.processEvents()
-    painted = watch_panels(window)
     network, rng = window.document.network, np.random.default_rng(args.seed)
     rng_digits = [
         random_digit(rng, window.canvas.width(), window.canvas.height()) for _ in range(args.digits)
     ]
-
-    answer, recognise_only, forward_only, inks = [], [], [], []
-    for _ in range(args.rounds):
-        for strokes in rng_digits:
-            window.canvas.clear()
-            window.canvas.set_pen_width(float(rng.uniform(6, 36)))
-            for points in strokes:
-                answer.append(stroke_to_answer(window, points, painted))
-                inks.append(window.canvas.ink_image())
+    pens = rng.uniform(6, 36, size=args.digits * args.rounds)
+    answer, gradients, inks = draw_all(window, rng_digits, args.rounds, pens)
+    backprop_only = time_backprop(network, inks)
+    recognise_only, forward_only = [], []
     x = window.last_recognition.steps.centred[None, None]
     for ink in inks:
         start = time.perf_counter()
@@ -210,12 +252,17 @@ def main() -> None:
         "stroke_to_answer_ms": summary(answer),
         "recognise_only_ms": summary(recognise_only),
         "forward_only_ms": summary(forward_only),
+        "stroke_to_gradients_ms": summary(gradients),
+        "backprop_only_ms": summary(backprop_only),
         "canvas": [window.canvas.width(), window.canvas.height()],
         "model": model,
         "platform": os.environ.get("QT_QPA_PLATFORM", ""),
         "target_median_ms": 10.0,
+        "target_gradients_median_ms": 16.0,
     }
-    for key in ("stroke_to_answer_ms", "recognise_only_ms", "forward_only_ms"):
+    keys = ("stroke_to_answer_ms", "recognise_only_ms", "forward_only_ms",
+            "stroke_to_gradients_ms", "backprop_only_ms")  # fmt: skip
+    for key in keys:
         figures = report[key]
         print(f"{key:<22} median {figures['median']:7.3f} ms   p95 {figures['p95']:7.3f} ms")
     print(json.dumps(report))

@@ -5,6 +5,8 @@ each repeat trains twice, interleaved so that load from elsewhere hits both alik
 
 - **cli**: ``TrainingRun.execute`` in the main thread, no event loop, as
   ``digitlab train`` runs it;
+- **cli+watch**: the same with the Train tab's gradient statistics and watched test
+  digits computed (``digitlab.core.train.watch``), to price them alone;
 - **gui**: the same run started from the Train tab of the whole main window (live
   plots, canvas, answer and layer view included), shown offscreen in a running
   ``QApplication``: the worker thread trains while a
@@ -45,6 +47,7 @@ from digitlab.core.data.mnist import find_data_dir, load_mnist
 from digitlab.core.errors import DatasetError
 from digitlab.core.train.run import TrainingRun
 from digitlab.core.train.types import BatchProgress, Callback
+from digitlab.core.train.watch import DigitWatch, GradientWatch, digits_to_watch
 from digitlab.desktop.common.mnist_source import DATA_DIR_KEY
 from digitlab.desktop.train.panel import TrainingPanel
 from digitlab.desktop.window.main_window import MainWindow
@@ -72,10 +75,17 @@ class _BatchClock(Callback):
         self.stamps.append((time.perf_counter(), 1))
 
 
-def run_cli(args: Namespace, out: Path) -> float:
+def run_cli(args: Namespace, out: Path, watch: bool = False) -> float:
+    """``watch``: with the Train tab's statistics (``GradientWatch``, ``DigitWatch``),
+    reported to lists, so the difference is what computing them costs the training."""
     run = TrainingRun.prepare({"epochs": args.epochs}, data_dir=args.data, out=out)
     clock = _BatchClock()
-    run.execute([clock])
+    callbacks: list[Callback] = [clock]
+    if watch:
+        stats, readings = [], []
+        x, _ = digits_to_watch(run.data.test)
+        callbacks += [GradientWatch(stats.append), DigitWatch(x, readings.append)]
+    run.execute(callbacks)
     return steady_speed(clock.stamps, run.config.batch_size, args.warmup)
 
 
@@ -120,6 +130,9 @@ def build_window(app: QApplication, args: Namespace, folder: Path) -> MainWindow
     panel.options.output_edit.setText(str(folder / "gui.h5"))
     panel.options._on_output_edited(panel.options.output_edit.text())
     window.tabs.setCurrentWidget(panel)
+    views = {"curves": panel.plots, "gradients": panel.gradient_plots,
+             "digits": panel.watched_digits}  # fmt: skip
+    panel.views.setCurrentWidget(views[args.train_view])
     window.resize(1400, 900)
     window.show()
     if args.recognise:
@@ -156,10 +169,16 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=50, help="batches not timed")
     parser.add_argument("--tick-ms", type=float, default=5.0)
     parser.add_argument("--recognise", action="store_true", help="read a digit every 250 ms")
+    parser.add_argument(
+        "--train-view",
+        choices=("curves", "gradients", "digits"),
+        default="gradients",
+        help="what the Train tab shows (default: the gradient plots)",
+    )
     args = parser.parse_args()
     args.data = locate_data(args.data)
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    cli_speeds, gui_speeds, delays = [], [], []
+    cli_speeds, watch_speeds, gui_speeds, delays = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         window = build_window(app, args, Path(tmp))
         panel = window.training_panel
@@ -168,6 +187,12 @@ def main() -> None:
         for r in range(1, args.repeats + 1):
             cli_speeds.append(run_cli(args, Path(tmp) / "cli.h5"))
             print(f"{r:>6}  cli   {cli_speeds[-1]:>8,.0f}", flush=True)
+            watch_speeds.append(run_cli(args, Path(tmp) / "watch.h5", watch=True))
+            print(
+                f"{r:>6}  cli+watch {watch_speeds[-1]:>8,.0f}  {'':>12}  "
+                f"{watch_speeds[-1] / cli_speeds[-1]:>7.1%}",
+                flush=True,
+            )
             speed, lateness = run_gui(app, panel, args)
             gui_speeds.append(speed)
             delays += lateness
@@ -178,13 +203,16 @@ def main() -> None:
             )
         panel.shutdown(keep_snapshot=False)
         window.my_digits.shutdown()
-    report(cli_speeds, gui_speeds, delays, panel.plots.redraw_count)
+    report(cli_speeds, watch_speeds, gui_speeds, delays, panel.plots.redraw_count)
 
 
-def report(cli: list[float], gui: list[float], delays: list[float], redraws: int) -> None:
+def report(
+    cli: list[float], watch: list[float], gui: list[float], delays: list[float], redraws: int
+) -> None:
     cli_img_s, gui_img_s = statistics.median(cli), statistics.median(gui)
     # Each gui run against the cli run just before it: machine load drifts between repeats.
     ratio = statistics.median(g / c for g, c in zip(gui, cli, strict=True))
+    watch_ratio = statistics.median(w / c for w, c in zip(watch, cli, strict=True))
     delay = {
         "median": round(percentile(delays, 50), 2),
         "p99": round(percentile(delays, 99), 2),
@@ -194,7 +222,9 @@ def report(cli: list[float], gui: list[float], delays: list[float], redraws: int
         f"\nGUI event-loop delay over {len(delays):,} ticks: median {delay['median']} ms, "
         f"p99 {delay['p99']} ms, max {delay['max']} ms (target p99 < 50 ms)\n"
         f"training speed: GUI {gui_img_s:,.0f} img/s, CLI {cli_img_s:,.0f} img/s, GUI/CLI "
-        f"{ratio:.1%} (median of paired repeats; target >= 90%); {redraws} plot redraws"
+        f"{ratio:.1%} (median of paired repeats; target >= 90%); {redraws} plot redraws\n"
+        f"gradient statistics and watched digits: {watch_ratio:.1%} of the speed without "
+        "them (target >= 95%)"
     )
     print(
         json.dumps(
@@ -203,6 +233,8 @@ def report(cli: list[float], gui: list[float], delays: list[float], redraws: int
                 "gui_img_s": round(gui_img_s),
                 "cli_img_s": round(cli_img_s),
                 "gui_over_cli": round(ratio, 3),
+                "watch_img_s": round(statistics.median(watch)),
+                "watch_over_cli": round(watch_ratio, 3),
             }
         )
     )

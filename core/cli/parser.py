@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from digitlab.core.cli import commands
 from digitlab.core.cli.arguments import AMOUNT, COUNT, DECAY, FILTERS, RATE, SEED, THREADS
+from digitlab.core.cli.explain import add_explain
 from digitlab.core.errors import DigitlabError
 from digitlab.core.train.optimizers import OPTIMIZERS
 from digitlab.core.train.schedules import SCHEDULES
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(subparsers)
     _add_eval(subparsers)
     _add_predict(subparsers)
+    add_explain(subparsers)
     _add_teach(subparsers)
     summary = subparsers.add_parser(
         "summary", help="show a model's layers, parameter counts and training metadata"

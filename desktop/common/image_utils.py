@@ -163,3 +163,11 @@ def format_value(value: float) -> str:
     if float(text) == 0:
         text = text.lstrip("-")  # -0.001 reads as 0.00, not as minus 0.00
     return text.replace("-", "\u2212")
+
+
+def format_small(value: float) -> str:
+    """A value that may be tiny (a gradient) with three significant digits and a true
+    minus sign: ``-0.000634`` -> ``"\u22120.000634"``, ``2.1e-07`` -> ``"2.1e\u221207"``."""
+    if not np.isfinite(value):
+        return str(value)
+    return f"{float(value):.3g}".replace("-", "\u2212")

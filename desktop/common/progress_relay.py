@@ -61,3 +61,29 @@ class ProgressRelay(Callback):
     def on_train_end(self, result: TrainResult) -> None:
         if self._on_end is not None:
             self._on_end(result)
+
+
+class Batched:
+    """Collects items and passes them on as a list to ``report`` at most every
+    ``interval`` seconds (the first at once), so that a fast producer on the training
+    thread sends the GUI a few signals a second, not one per item. ``flush`` sends
+    what is left."""
+
+    def __init__(
+        self, report: Callable[[list], None], interval: float = BATCH_SIGNAL_INTERVAL
+    ) -> None:
+        self._report, self.interval = report, interval
+        self._items: list = []
+        self._last: float | None = None  # None: nothing sent yet (see ProgressRelay)
+
+    def add(self, item: object) -> None:
+        self._items.append(item)
+        now = time.monotonic()
+        if self._last is None or now - self._last >= self.interval:
+            self._last = now
+            self.flush()
+
+    def flush(self) -> None:
+        if self._items:
+            items, self._items = self._items, []
+            self._report(items)

@@ -41,17 +41,21 @@ class ColorBar(QWidget):
 
     BAR = QSize(56, 8)
 
-    def __init__(self, centred: bool, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, centred: bool, parent: QWidget | None = None, formatter=format_value
+    ) -> None:
         super().__init__(parent)
         self.centred = centred
         self.range: tuple[float, float] | None = None
+        self.format_value = formatter  # value -> text (format_small for gradients)
         self._fit_font()
         self.setToolTip("Colour scale of this layer, shared by all its maps")
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # see HoverCells
 
     def _fit_font(self) -> None:
         # A fixed size: new values repaint the legend but never re-lay out the view.
-        self._text_w = self.fontMetrics().horizontalAdvance("\u2212000.00")
+        widest = "\u22120.00e\u221200" if self.format_value is not format_value else "\u2212000.00"
+        self._text_w = self.fontMetrics().horizontalAdvance(widest)
         self.setFixedSize(2 * self._text_w + self.BAR.width() + 12, self.fontMetrics().height() + 2)
 
     def changeEvent(self, event: QEvent) -> None:
@@ -81,8 +85,8 @@ class ColorBar(QWidget):
         left = QRectF(0, 0, self._text_w, self.height())
         right = QRectF(bar.right() + 6, 0, self._text_w, self.height())
         align = Qt.AlignmentFlag.AlignVCenter
-        painter.drawText(left, align | Qt.AlignmentFlag.AlignRight, format_value(lo))
-        painter.drawText(right, align | Qt.AlignmentFlag.AlignLeft, format_value(hi))
+        painter.drawText(left, align | Qt.AlignmentFlag.AlignRight, self.format_value(lo))
+        painter.drawText(right, align | Qt.AlignmentFlag.AlignLeft, self.format_value(hi))
         painter.end()
 
 

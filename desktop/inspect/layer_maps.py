@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
@@ -21,7 +21,15 @@ from digitlab.desktop.common.image_utils import (
 class HoverCells(QWidget):
     """A widget of numbered cells that names the cell under the mouse in a tooltip and
     outlines it, and holds the values its cells show. Subclasses give ``index_at``,
-    ``cell_rect`` and ``tooltip_for``."""
+    ``cell_rect`` and ``tooltip_for``.
+
+    A click on a cell emits ``unit_clicked`` with the unit under the mouse (``unit_at``:
+    ``(index,)``, or ``(map, row, column)`` in a grid of maps); ``set_marks`` outlines
+    cells, or blocks of a map, in the highlight colour, e.g. the part of a layer one
+    unit reads.
+    """
+
+    unit_clicked = Signal(tuple)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -31,6 +39,41 @@ class HoverCells(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._hover: int | None = None
         self._values: np.ndarray | None = None  # what the cells show; None: nothing yet
+        self._marks: list[tuple] = []  # outlined: (index,) or (map, rows, cols) spans
+        self.format_value = format_value  # value -> text in tooltips (format_small: gradients)
+
+    def unit_at(self, pos: QPoint) -> tuple[int, ...] | None:
+        index = self.index_at(pos)
+        return None if index is None else (index,)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        unit = self.unit_at(event.position().toPoint())
+        if unit is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.unit_clicked.emit(unit)
+        super().mousePressEvent(event)
+
+    def set_marks(self, marks: list[tuple]) -> None:
+        """Outline cells ``(index,)`` (or, in a grid of maps, blocks ``(map, (r0, r1),
+        (c0, c1))``); an empty list removes the marks. Kept in cell terms, so they
+        follow the cells when the widget is resized and the cells rewrap."""
+        self._marks = list(marks)
+        self.update()
+
+    @property
+    def marks(self) -> list[tuple]:
+        return list(self._marks)
+
+    def mark_rect(self, mark: tuple) -> QRect:
+        return self.cell_rect(mark[0])
+
+    def _paint_marks(self, painter: QPainter) -> None:
+        if self._marks:
+            pen = painter.pen()
+            pen.setColor(self.palette().color(QPalette.ColorRole.Highlight))
+            pen.setWidth(2)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRects([self.mark_rect(mark) for mark in self._marks])
 
     def clear_values(self) -> None:
         self._values = None
@@ -91,6 +134,7 @@ class HoverCells(QWidget):
         super().leaveEvent(event)
 
     def _paint_hover(self, painter: QPainter) -> None:
+        self._paint_marks(painter)
         if self._hover is not None:
             painter.setPen(self.palette().color(QPalette.ColorRole.Highlight))
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -151,6 +195,11 @@ class MapGrid(HoverCells):
         self._values = values
         self.update()
 
+    @property
+    def values_shape(self) -> tuple[int, int, int]:
+        """(count, h, w): the shape of the values the grid shows."""
+        return (self.count, self._h, self._w)
+
     # -- geometry ---------------------------------------------------------
     def map_size(self) -> QSize:
         return QSize(self._w * self._scale, self._h * self._scale)
@@ -192,6 +241,26 @@ class MapGrid(HoverCells):
         x, y = 1 + col * (size.width() + self.GAP), 1 + row * (size.height() + self.GAP)
         return QRect(QPoint(x, y), size)
 
+    def unit_at(self, pos: QPoint) -> tuple[int, int, int] | None:
+        """(map, row, column) of the value under ``pos``, None between maps."""
+        index = self.index_at(pos)
+        if index is None:
+            return None
+        offset = pos - self.cell_rect(index).topLeft()
+        return index, offset.y() // self._scale, offset.x() // self._scale
+
+    def mark_rect(self, mark: tuple) -> QRect:
+        return self.block_rect(*mark) if len(mark) == 3 else self.cell_rect(mark[0])
+
+    def block_rect(self, index: int, rows: tuple[int, int], cols: tuple[int, int]) -> QRect:
+        """Where rows [r0, r1) and columns [c0, c1) of map ``index`` are drawn."""
+        corner = self.cell_rect(index).topLeft()
+        s = self._scale
+        return QRect(
+            corner + QPoint(cols[0] * s, rows[0] * s),
+            QSize((cols[1] - cols[0]) * s, (rows[1] - rows[0]) * s),
+        )
+
     def index_at(self, pos: QPoint) -> int | None:
         size, columns = self.map_size(), self.columns()
         col, dx = divmod(pos.x() - 1, size.width() + self.GAP)
@@ -207,7 +276,8 @@ class MapGrid(HoverCells):
         if self._values is None:
             return text
         values = self._values[index]
-        return f"{text} · min {format_value(values.min())} max {format_value(values.max())}"
+        low, high = self.format_value(values.min()), self.format_value(values.max())
+        return f"{text} · min {low} max {high}"
 
     def _rects(self) -> tuple[list[QRect], list[QRect]]:
         """(targets, frames) for the current width: computed once per width, as a paint

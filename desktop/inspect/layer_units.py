@@ -13,7 +13,6 @@ from digitlab.core.reading.recognition import DIGITS, NOT_A_DIGIT
 from digitlab.desktop.common.image_utils import (
     IndexedImage,
     colour_map,
-    format_value,
     frame_colour,
     to_indices,
 )
@@ -96,7 +95,9 @@ class UnitStrip(HoverCells):
     # -- text and painting -----------------------------------------------
     def tooltip_for(self, index: int) -> str:
         text = self._describe(index)
-        return text if self._values is None else f"{text} · {format_value(self._values[index])}"
+        if self._values is None:
+            return text
+        return f"{text} · {self.format_value(self._values[index])}"
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = self.begin_paint()

@@ -17,6 +17,7 @@ from PySide6.QtCore import QSettings, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -29,6 +30,8 @@ from digitlab.desktop.common.background import start_in_thread
 from digitlab.desktop.common.elided_label import ElidedLabel
 from digitlab.desktop.common.task_dialogs import KeepSnapshot, TaskDialogs
 from digitlab.desktop.train.controls import RunState, TrainingControls
+from digitlab.desktop.train.digit_grid import WatchedDigits
+from digitlab.desktop.train.gradient_plots import GradientPlots
 from digitlab.desktop.train.options import TrainingOptions
 from digitlab.desktop.train.plots import TrainingPlots
 from digitlab.desktop.train.worker import TrainingReport, TrainingWorker
@@ -76,6 +79,8 @@ class TrainingPanel(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.plots = TrainingPlots()
+        self.gradient_plots = GradientPlots()
+        self.watched_digits = WatchedDigits()
         self._worker: TrainingWorker | None = None
         self._thread: QThread | None = None
         self._snapshot: Path | None = None  # the best model this run has saved
@@ -102,7 +107,12 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.options)
         layout.addWidget(self.controls)
         layout.addWidget(self.status)
-        layout.addWidget(self.plots, 1)
+        self.views = QTabWidget()
+        self.views.setDocumentMode(True)
+        self.views.addTab(self.plots, "Loss and accuracy")
+        self.views.addTab(self.gradient_plots, "Gradients")
+        self.views.addTab(self.watched_digits, "Test digits")
+        layout.addWidget(self.views, 1)
         self.settings_toggle.toggled.connect(self.show_settings)
         self.show_settings(True)
 
@@ -161,7 +171,11 @@ class TrainingPanel(QWidget):
         self._snapshot, self._closing = None, False
         self._out_existed = request.out.exists()
         self.plots.reset(self.options.previous_history())
+        self.gradient_plots.reset()
         worker = TrainingWorker(request)
+        worker.gradient_stats.connect(self.gradient_plots.add)
+        worker.watched_digits.connect(self.watched_digits.set_digits)
+        worker.digit_readings.connect(self.watched_digits.show_readings)
         worker.started.connect(self._on_started)
         worker.batch_progress.connect(self._on_batch_progress)
         worker.epoch_finished.connect(self._on_epoch_finished)
@@ -244,6 +258,7 @@ class TrainingPanel(QWidget):
         if self._closing:
             return
         self.plots.redraw()  # now, not when the coalescing timer fires: the run is over
+        self.gradient_plots.redraw()
         self._say(report.message)
         result = report.result
         if result is not None and result.best_epoch:

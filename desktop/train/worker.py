@@ -25,8 +25,9 @@ from digitlab.core.files.model_file import ModelFile
 from digitlab.core.train.control import RunControl
 from digitlab.core.train.run import TrainingOutcome, TrainingRun
 from digitlab.core.train.types import EpochResult, TrainResult
+from digitlab.core.train.watch import DigitWatch, GradientWatch, digits_to_watch
 from digitlab.desktop.common.background import describe_error
-from digitlab.desktop.common.progress_relay import ProgressRelay
+from digitlab.desktop.common.progress_relay import Batched, ProgressRelay
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,10 @@ class TrainingWorker(QObject):
     batch_progress = Signal(object, object)  # BatchProgress, list[float]: losses since last
     epoch_finished = Signal(object)  # EpochResult, every one
     snapshot_saved = Signal(str)  # path, whenever the best model was written
+    #: The fixed test digits the run reads now and then: (x (N, 1, 28, 28), labels (N,)).
+    watched_digits = Signal(object, object)
+    digit_readings = Signal(object)  # DigitReadings, every few hundred batches
+    gradient_stats = Signal(object)  # list[GradientStats], a few times a second
     finished = Signal(object)  # TrainingReport
     failed = Signal(str)  # why, in words
     done = Signal()  # after finished or failed: quits the thread
@@ -68,6 +73,7 @@ class TrainingWorker(QObject):
         self.request = request
         self.control = RunControl()
         self._run: TrainingRun | None = None
+        self._flush_stats = lambda: None
 
     # -- control, from the GUI thread ------------------------------------------
     def pause(self) -> None:
@@ -106,9 +112,18 @@ class TrainingWorker(QObject):
             return TrainingReport(None, "Stopped before training began.", request.out, None)
         self.started.emit(run.describe())
         relay = ProgressRelay(self.batch_progress.emit, self._on_epoch, self.control)
-        return self._report(run.execute([relay], self.control))
+        return self._report(run.execute([relay, *self._watches(run)], self.control))
+
+    def _watches(self, run: TrainingRun) -> list:
+        """The gradient statistics and the watched test digits, reported by signal."""
+        x, labels = digits_to_watch(run.data.test)
+        self.watched_digits.emit(x.copy(), labels.copy())
+        stats = Batched(self.gradient_stats.emit)
+        self._flush_stats = stats.flush
+        return [GradientWatch(stats.add), DigitWatch(x, self.digit_readings.emit)]
 
     def _on_epoch(self, result: EpochResult) -> None:
+        self._flush_stats()  # the epoch's last statistics before the epoch's figures
         self.epoch_finished.emit(result)
         saver = self._run.saver
         if saver.saved_epoch == result.epoch:  # the saver reports before the relay

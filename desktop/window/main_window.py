@@ -21,12 +21,13 @@ from PySide6.QtWidgets import (
 from digitlab.core.errors import DigitlabError
 from digitlab.core.files.model_file import ModelFile
 from digitlab.core.reading.image_io import load_image
-from digitlab.core.reading.recognition import Recognition, recognise
+from digitlab.core.reading.recognition import NOT_A_DIGIT, Recognition, recognise
 from digitlab.desktop.common.dialogs import IMAGE_SUFFIXES, Dialogs
 from digitlab.desktop.common.style import app_icon
 from digitlab.desktop.draw.canvas import DrawingCanvas
 from digitlab.desktop.draw.prediction_panel import PredictionPanel
 from digitlab.desktop.evaluate.view import EvaluationView
+from digitlab.desktop.inspect.gradient_view import GradientView
 from digitlab.desktop.inspect.layer_view import LayerView
 from digitlab.desktop.inspect.model_panel import ModelPanel
 from digitlab.desktop.my_digits.commands import MyDigits
@@ -52,6 +53,7 @@ class MainWindow(WindowMenus):
         self.canvas = DrawingCanvas()
         self.prediction_panel = PredictionPanel()
         self.layer_view = LayerView()
+        self.gradient_view = GradientView()
         self.model_panel = ModelPanel()
         self.training_panel = TrainingPanel(self.document, self.settings)
         self.evaluation_view = EvaluationView(self.document, self.settings)
@@ -73,6 +75,7 @@ class MainWindow(WindowMenus):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.layer_view, "Layers")
+        self.tabs.addTab(self.gradient_view, "Backward")
         self.tabs.addTab(self.model_panel, "Model")
         self.tabs.addTab(self.training_panel, "Train")
         self.tabs.addTab(self.evaluation_view, "Evaluate")
@@ -116,6 +119,7 @@ class MainWindow(WindowMenus):
 
     def _connect(self) -> None:
         self.canvas.drawing_changed.connect(self.recognise_drawing)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         self.pen_slider.valueChanged.connect(self._set_pen_width)
         self.document.model_changed.connect(self._on_model_changed)
         self.document.path_changed.connect(self._on_path_changed)
@@ -182,6 +186,7 @@ class MainWindow(WindowMenus):
     def _on_model_changed(self) -> None:
         document = self.document
         self.layer_view.set_network(document.network)
+        self.gradient_view.set_network(document.network)
         self.model_panel.show_model(document.model_file, document.path)
         self._model_label.setText(_model_summary(document.model_file))
         self._update_title()
@@ -208,8 +213,11 @@ class MainWindow(WindowMenus):
         self.clear_action.setEnabled(not self.canvas.is_empty())
         if network is None:
             return
+        # Each layer's output only while the Layers tab shows them (they cost a pass and
+        # a repaint per stroke); opening the tab reads the drawing again.
+        layers_shown = self.tabs.currentWidget() is self.layer_view
         try:
-            result = recognise(network, self.canvas.ink_image())
+            result = recognise(network, self.canvas.ink_image(), with_activations=layers_shown)
         except DigitlabError as error:
             self._show_status(f"This model cannot read drawings: {error}")
             return
@@ -217,8 +225,18 @@ class MainWindow(WindowMenus):
         self.prediction_panel.show_recognition(result)
         if result.empty:
             self.layer_view.clear_activations()
-        else:
+            self.gradient_view.show_drawing(None, None)
+            return
+        if layers_shown:
             self.layer_view.show_activations(result.activations, result.probabilities)
+        answer = result.digit if result.digit is not None else NOT_A_DIGIT
+        self.gradient_view.show_drawing(result.steps.centred[None], answer)
+
+    def _on_tab_changed(self) -> None:
+        reading = self.last_recognition
+        layers_shown = self.tabs.currentWidget() is self.layer_view
+        if layers_shown and reading is not None and not reading.activations and not reading.empty:
+            self.recognise_drawing()  # read while another tab was open: no layer outputs
 
     def open_image(self) -> None:
         folder = str(self.settings.value("images/folder", ""))
@@ -272,6 +290,7 @@ class MainWindow(WindowMenus):
             self.addAction(action)
             self.digit_actions.append(action)
         QTimer.singleShot(0, self.my_digits, self.my_digits.report_problem)  # once it is up
+        self.addActions(self.gradient_view.shortcut_actions(self))  # Ctrl+digit, E
 
     def keep_drawing(self, label: int) -> bool:
         """Keep the drawing as one of "my digits", labelled ``label``; clear the canvas."""

@@ -89,6 +89,9 @@ class Layer:
     #: True for a layer that keeps the largest value of each window (MaxPool2D): the
     #: one a ``commutes_with_max_pool`` layer may be moved past.
     keeps_window_max: ClassVar[bool] = False
+    #: True for a layer that acts only while training and is the identity when reading
+    #: (Dropout): explaining one drawing passes values and gradients straight through it.
+    only_in_training: ClassVar[bool] = False
 
     def __init_subclass__(cls, abstract: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -17,6 +17,7 @@ class Dropout(Layer):
     name_prefix = "dropout"
     kind = "Dropout"
     output_sign = OutputSign.FOLLOWS_INPUT  # zeroes values or scales them by 1/(1-rate) > 0
+    only_in_training = True
 
     def __init__(self, rate: float = 0.5, name: str | None = None) -> None:
         super().__init__(name)

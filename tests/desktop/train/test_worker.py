@@ -184,3 +184,26 @@ def test_errors_are_described_in_words():
         "The system refused a file operation (/data/model.h5): No space left on device."
     )
     assert "KeyError" in describe_error(KeyError("conv1"))
+
+
+def test_a_run_reports_gradients_and_the_watched_digits(qtbot, run_worker):
+    """The 50 watched test digits (5 of each, from the fake MNIST's test set) arrive
+    first; their readings after each epoch; the gradient statistics of every 10th
+    batch, in lists, none lost."""
+    digits, readings, stats, epochs = [], [], [], []
+    worker = run_worker(
+        SMALL,
+        watched_digits=lambda x, labels: digits.append((x, labels)),
+        digit_readings=readings.append,
+        gradient_stats=stats.extend,
+        epoch_finished=epochs.append,
+    )
+    wait_done(qtbot, worker)
+    ((x, labels),) = digits
+    assert x.shape == (50, 1, 28, 28) and sorted(labels.tolist()) == sorted(list(range(10)) * 5)
+    assert [r.epoch_position for r in readings] == [1.0, 2.0]
+    assert all(len(r.predicted) == 50 for r in readings)
+    batches = 2 * -(-250 // 32)
+    assert [s.step for s in stats] == list(range(10, batches + 1, 10))
+    assert stats[0].layers == ("conv1", "conv2", "dense1", "dense2", "dense3")
+    assert all(n > 0 for s in stats for n in s.grad_norms + s.update_ratios)
