@@ -22,6 +22,13 @@ import numpy as np
 
 from digitlab.core.errors import ModelFileError
 from digitlab.core.files.atomic import os_reason, write_atomically
+from digitlab.core.files.checksums import (
+    ChecksumError,
+    attrs_digest,
+    is_checked,
+    mark_checked,
+    verify,
+)
 from digitlab.core.files.config_json import (
     check_keras_config,
     json_bytes,
@@ -39,7 +46,9 @@ from digitlab.core.files.h5_arrays import (
     write_history,
     write_weights,
 )
+from digitlab.core.files.h5_guard import not_a_file
 from digitlab.core.files.keras_config import keras_model_config
+from digitlab.core.files.limits import shorten
 from digitlab.core.files.optimizer_state import (
     check_optimizer_state,
     read_optimizer_state,
@@ -53,6 +62,11 @@ FORMAT_VERSION = 1
 #: Netron recognises a Keras file by this attribute and shows "Keras v2.15.0".
 KERAS_VERSION = "2.15.0"
 BACKEND = "numpy"
+#: The root attributes the root's checksum covers.
+_ROOT_ATTRS = (
+    "format", "format_version", "digitlab_version", "backend", "keras_version",
+    "model_config", "digitlab_config", "metadata", "training_state",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,9 @@ class ModelFile:
     history: dict[str, list[float]]  # per-epoch series ("loss", "val_accuracy", ...); {} if none
     optimizer_state: dict[str, Any] | None  # as Optimizer.state_dict() returned it
     training_state: dict[str, Any] | None  # the trainer's own JSON, returned as saved
+    #: True: read from a file whose checksums all matched; False: read from a file
+    #: written before checksums existed (unverified); None: not read from a file.
+    verified: bool | None = None
 
 
 def save_model(
@@ -96,6 +113,8 @@ def save_model(
 
     def write(f: h5py.File) -> None:
         f.attrs.update(attrs)
+        f.attrs["sha256"] = attrs_digest(f.attrs, _ROOT_ATTRS)
+        mark_checked(f)
         write_weights(f, network, {"backend": attrs["backend"], "keras_version": KERAS_VERSION})
         if series:
             write_history(f, series)
@@ -123,6 +142,7 @@ def load_model(path: str | Path) -> ModelFile:
             history=read_history(f),
             optimizer_state=read_optimizer_state(f, network.params()),
             training_state=training_state,
+            verified=is_checked(f),  # every checksum was compared on the way here
         )
 
 
@@ -185,11 +205,13 @@ def _full_metadata(network: Network, metadata: Mapping[str, Any] | None) -> dict
 # -- loading ---------------------------------------------------------------
 @contextmanager
 def _reading(path: Path) -> Iterator[h5py.File]:
-    """The open file; any problem while it is read becomes one ModelFileError."""
-    if not path.exists():
-        raise ModelFileError(f"cannot load {path}: there is no such file")
-    if path.is_dir():
-        raise ModelFileError(f"cannot load {path}: it is a folder, not a model file")
+    """The open file; any problem while it is read becomes one ModelFileError whose
+    reason is at most a few hundred characters, whatever the file holds."""
+    problem = not_a_file(path)  # before h5py opens it: opening a FIFO would block
+    if problem == "it is a folder, not a file":
+        problem = "it is a folder, not a model file"
+    if problem:
+        raise ModelFileError(f"cannot load {path}: {problem}")
     try:
         is_hdf5 = h5py.is_hdf5(path)
     except OSError as exc:
@@ -199,11 +221,12 @@ def _reading(path: Path) -> Iterator[h5py.File]:
     try:
         with h5py.File(path, "r", locking=False) as f:
             yield f
-    except ModelFileError as exc:
-        raise ModelFileError(f"cannot load {path}: {exc}") from None
+    except (ModelFileError, ChecksumError) as exc:
+        raise ModelFileError(f"cannot load {path}: {shorten(str(exc), 300)}") from None
     except (OSError, KeyError, ValueError, TypeError, RuntimeError, MemoryError) as exc:
+        reason = shorten(str(exc) or type(exc).__name__, 200)
         raise ModelFileError(
-            f"cannot load {path}: the file is damaged or incomplete ({exc})"
+            f"cannot load {path}: the file is damaged or incomplete ({reason})"
         ) from exc
 
 
@@ -226,4 +249,6 @@ def _check_root(f: h5py.File) -> dict[str, Any]:
         )
     if version < 1:
         raise ModelFileError(f"its format_version {version} is not one digitlab has written")
-    return read_json_object(f.attrs, "metadata")
+    metadata = read_json_object(f.attrs, "metadata")
+    verify(f, attrs_digest(f.attrs, _ROOT_ATTRS), "its attributes")
+    return metadata
