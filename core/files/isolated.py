@@ -18,7 +18,7 @@ import sys
 from typing import Any
 
 
-class TookTooLong(Exception):
+class ReadTimedOutError(Exception):
     """The function did not finish within the time allowed; its process was killed."""
 
     def __init__(self, seconds: float) -> None:
@@ -28,7 +28,7 @@ class TookTooLong(Exception):
 
 def call_isolated(function: str, args: tuple[Any, ...], timeout: float) -> Any:
     """``module:name(*args)`` run in a fresh Python process; its result, or the
-    exception it raised, raised again here. TookTooLong after ``timeout`` seconds."""
+    exception it raised, raised again here. ReadTimedOutError after ``timeout`` seconds."""
     request = pickle.dumps((function, args))
     environment = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": _path()}
     try:
@@ -41,7 +41,7 @@ def call_isolated(function: str, args: tuple[Any, ...], timeout: float) -> Any:
             check=False,
         )
     except subprocess.TimeoutExpired:  # run() has killed the process
-        raise TookTooLong(timeout) from None
+        raise ReadTimedOutError(timeout) from None
     try:
         status, value = pickle.loads(done.stdout)
     except Exception:  # the process died (a crash in libhdf5): no result came back

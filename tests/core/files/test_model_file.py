@@ -417,7 +417,7 @@ def test_an_unwritable_folder_is_reported_in_words(tmp_path, monkeypatch):
 def test_a_missing_folder_or_a_folder_as_target_is_refused(tmp_path):
     with pytest.raises(ModelFileError, match=r"the folder .*nowhere does not exist"):
         save_model(tmp_path / "nowhere" / "model.h5", every_layer_network())
-    with pytest.raises(ModelFileError, match="that is a folder"):
+    with pytest.raises(ModelFileError, match="it is a folder"):
         save_model(tmp_path, every_layer_network())
 
 
