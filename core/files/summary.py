@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from digitlab.core.files.model_file import ModelFile
+
+#: Unicode categories never shown as they are: controls (the terminal's escape codes,
+#: newlines), format characters (right-to-left overrides), surrogates, private use.
+_HIDDEN = ("Cc", "Cf", "Cs", "Co")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control or format character written as its escape
+    (``\\x1b``, ``\\u202e``), so text from a file can neither drive a terminal nor
+    disguise itself; other characters, accents and all, are kept."""
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in _HIDDEN else ch
+        for ch in text
+    )
+
+
+def checksum_state(model: ModelFile) -> str:
+    """Whether the file's checksums were compared, in words."""
+    if model.verified is None:
+        return "not read from a file"
+    if model.verified:
+        return "verified (every checksum matched)"
+    return "unverified (written before digitlab kept checksums)"
+
 
 # (metadata key, label, how to show it)
 _FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -61,4 +86,6 @@ def describe_model(model: ModelFile, label: str) -> str:
             f"batch {config.get('batch_size')}, augmentation "
             f"{'on' if config.get('augment') else 'off'}, seed {config.get('seed')}"
         )
-    return "\n".join(lines)
+    lines.append(f"{'file:':<21}{checksum_state(model)}")
+    # Line by line: the lines are ours, what is inside them may come from the file.
+    return "\n".join(printable(line) for line in "\n".join(lines).split("\n"))
