@@ -12,13 +12,8 @@ from collections import Counter
 from collections.abc import Sequence
 
 from digitlab.core.errors import ModelFileError
-from digitlab.core.files.limits import (
-    MAX_LAYER_OUTPUT,
-    MAX_PARAMETERS,
-    elements,
-    listed,
-    shorten,
-)
+from digitlab.core.files.limits import MAX_LAYER_OUTPUT, MAX_PARAMETERS, elements
+from digitlab.core.files.shown import listed, shorten
 from digitlab.core.nn.layers import Conv2D, Dense, Layer
 
 

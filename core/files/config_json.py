@@ -22,7 +22,8 @@ import numpy as np
 from digitlab.core.errors import ModelFileError
 from digitlab.core.files.architecture_limits import check_architecture
 from digitlab.core.files.h5_guard import attribute_bytes
-from digitlab.core.files.limits import MAX_LAYERS, MAX_TEXT_ATTRIBUTE, shorten
+from digitlab.core.files.limits import MAX_LAYERS, MAX_TEXT_ATTRIBUTE
+from digitlab.core.files.shown import shorten
 from digitlab.core.nn.layers import LAYER_TYPES, Layer
 from digitlab.core.nn.losses import LOSSES
 from digitlab.core.nn.network import Network

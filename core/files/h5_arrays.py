@@ -26,9 +26,8 @@ from digitlab.core.files.limits import (
     MAX_HISTORY_SERIES,
     MAX_ITEMS,
     MAX_TEXT_ATTRIBUTE,
-    listed,
-    shorten,
 )
+from digitlab.core.files.shown import listed, shorten
 from digitlab.core.nn.network import Network
 
 WEIGHTS, HISTORY = "model_weights", "training_history"

@@ -42,22 +42,8 @@ MAX_STORE_TEXT = 1_000
 #: Bytes of one chunk of a chunked dataset, when it is more than the dataset itself:
 #: reading one value unpacks its whole chunk.
 MAX_CHUNK_BYTES = 4_000_000
-#: The longest message part that repeats what a file holds (names, lists).
-MAX_SHOWN = 200
 
 
 def elements(shape: Sequence[int]) -> int:
     """How many values an array of ``shape`` holds, as an exact Python int (no overflow)."""
     return math.prod(int(side) for side in shape)
-
-
-def shorten(text: str, limit: int = MAX_SHOWN) -> str:
-    """``text`` cut to ``limit`` characters with "..." when longer, for messages."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def listed(names: Sequence[str], shown: int = 3) -> str:
-    """A list in a message that stays short however long it is: ``a, b, c and 5 more``."""
-    head = ", ".join(shorten(str(name), 60) for name in names[:shown])
-    more = len(names) - shown
-    return f"{head} and {more:,} more" if more > 0 else head

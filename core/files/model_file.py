@@ -48,12 +48,12 @@ from digitlab.core.files.h5_arrays import (
 )
 from digitlab.core.files.h5_guard import not_a_file
 from digitlab.core.files.keras_config import keras_model_config
-from digitlab.core.files.limits import shorten
 from digitlab.core.files.optimizer_state import (
     check_optimizer_state,
     read_optimizer_state,
     write_optimizer_state,
 )
+from digitlab.core.files.shown import printable, shorten
 from digitlab.core.nn.network import Network
 from digitlab.core.version import __version__
 
@@ -222,9 +222,10 @@ def _reading(path: Path) -> Iterator[h5py.File]:
         with h5py.File(path, "r", locking=False) as f:
             yield f
     except (ModelFileError, ChecksumError) as exc:
-        raise ModelFileError(f"cannot load {path}: {shorten(str(exc), 300)}") from None
+        # Names and values from the file may be in the reason: never control characters.
+        raise ModelFileError(f"cannot load {path}: {printable(shorten(str(exc), 300))}") from None
     except (OSError, KeyError, ValueError, TypeError, RuntimeError, MemoryError) as exc:
-        reason = shorten(str(exc) or type(exc).__name__, 200)
+        reason = printable(shorten(str(exc) or type(exc).__name__, 200))
         raise ModelFileError(
             f"cannot load {path}: the file is damaged or incomplete ({reason})"
         ) from exc

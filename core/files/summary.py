@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from digitlab.core.files.model_file import ModelFile
-
-#: Unicode categories never shown as they are: controls (the terminal's escape codes,
-#: newlines), format characters (right-to-left overrides), surrogates, private use.
-_HIDDEN = ("Cc", "Cf", "Cs", "Co")
-
-
-def printable(text: str) -> str:
-    """``text`` with every control or format character written as its escape
-    (``\\x1b``, ``\\u202e``), so text from a file can neither drive a terminal nor
-    disguise itself; other characters, accents and all, are kept."""
-    return "".join(
-        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in _HIDDEN else ch
-        for ch in text
-    )
+from digitlab.core.files.shown import printable
 
 
 def checksum_state(model: ModelFile) -> str:

@@ -32,8 +32,8 @@ from digitlab.core.files.limits import (
     MAX_SAMPLES,
     MAX_STORE_TEXT,
     elements,
-    shorten,
 )
+from digitlab.core.files.shown import printable, shorten
 from digitlab.core.version import __version__
 
 FORMAT_NAME = "digitlab-my-digits"
@@ -166,12 +166,12 @@ def read_store(path: Path) -> tuple[dict[str, list], bool]:
             return _read_checked(f), is_checked(f)
     except (_DamagedError, ChecksumError) as exc:
         raise MyDigitsError(
-            f"your digits file {path} is damaged: {shorten(str(exc), 300)}", damaged=True
+            f"your digits file {path} is damaged: {printable(shorten(str(exc), 300))}", damaged=True
         ) from None
     except PermissionError as exc:
         raise MyDigitsError(f"cannot read your digits file {path}: {os_reason(exc)}") from exc
     except (OSError, KeyError, ValueError, TypeError, RuntimeError, zlib.error) as exc:
-        message = f"your digits file {path} is damaged ({shorten(str(exc), 200)})"
+        message = f"your digits file {path} is damaged ({printable(shorten(str(exc), 200))})"
         raise MyDigitsError(message, damaged=True) from exc
 
 

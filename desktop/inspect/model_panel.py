@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 
 if TYPE_CHECKING:
     from digitlab.core.files.model_file import ModelFile
-from digitlab.core.files.summary import personalisation, printable
+from digitlab.core.files.shown import printable
+from digitlab.core.files.summary import personalisation
 
 MISSING = "\u2014"  # an em dash: the value is absent or unreadable
 
