@@ -52,7 +52,7 @@ def attrs_digest(attrs: Any, keys: Sequence[str]) -> str:
     Raises ValueError for an attribute too large to read (see MAX_TEXT_ATTRIBUTE)."""
     for key in keys:
         if key in attrs and attribute_bytes(attrs, key) > MAX_TEXT_ATTRIBUTE:
-            raise ValueError(f"its {key} attribute is larger than digitlab reads")
+            raise ValueError(f"its {key} attribute holds more than {MAX_TEXT_ATTRIBUTE:,} bytes")
     return values_digest(
         part for key in keys if key in attrs for part in (key.encode(), _attr_bytes(attrs[key]))
     )
@@ -66,6 +66,11 @@ def is_checked(f: h5py.File) -> bool:
     """True when the file says every item has a checksum (written since checksums exist)."""
     value = f.attrs.get(MARKER)
     return (value.decode("ascii", "replace") if isinstance(value, bytes) else value) == DIGEST
+
+
+def has_checksum(item: h5py.Dataset | h5py.Group | h5py.File) -> bool:
+    """Whether ``item`` has, or in a checked file should have, a checksum to compare."""
+    return DIGEST in item.attrs or is_checked(item.file)
 
 
 def verify(item: h5py.Dataset | h5py.Group | h5py.File, digest: str, where: str) -> bool:

@@ -16,7 +16,7 @@ import h5py
 import numpy as np
 
 from digitlab.core.errors import ModelFileError
-from digitlab.core.files.checksums import attrs_digest, verify
+from digitlab.core.files.checksums import attrs_digest, has_checksum, verify
 from digitlab.core.files.config_json import json_bytes, read_json_object, to_plain
 from digitlab.core.files.h5_arrays import checked_values, member, read_array, walk, write_array
 from digitlab.core.train.optimizers import optimizer_from_state
@@ -90,7 +90,8 @@ def read_optimizer_state(f: h5py.File, params: Mapping[str, np.ndarray]) -> dict
         "iterations": int(iterations) if _is_whole(iterations) else iterations,
         "slots": slots,
     }
-    verify(group, attrs_digest(group.attrs, _ATTRS), f"{OPTIMIZER}'s attributes")
+    if has_checksum(group):
+        verify(group, attrs_digest(group.attrs, _ATTRS), f"{OPTIMIZER}'s attributes")
     if isinstance(state["class"], bytes):
         state["class"] = state["class"].decode("utf-8", "replace")
     return check_optimizer_state(state, params)

@@ -238,13 +238,15 @@ def set_aside_corrupt(path: str | Path) -> Path:
 
 
 def open_store(
-    path: str | Path | None = None, read_timeout: float | None = FIRST_READ_SECONDS
+    path: str | Path | None = None, read_timeout: float | None = None
 ) -> tuple[MyDigitsStore, str | None]:
     """The collection, and None; or, when the file was damaged, a fresh one and a
     sentence for the person saying what happened and where the old file was kept.
 
     The file is read in a separate process abandoned after ``read_timeout`` seconds
-    (see ``MyDigitsStore``), so a damaged file never hangs the app at start."""
+    (default FIRST_READ_SECONDS; see ``MyDigitsStore``), so a damaged file never hangs
+    the app at start."""
+    read_timeout = FIRST_READ_SECONDS if read_timeout is None else read_timeout
     try:
         return MyDigitsStore(path, read_timeout=read_timeout), None
     except MyDigitsError as error:
