@@ -1,11 +1,12 @@
 """Running one reading function in a separate process that can be abandoned.
 
 libhdf5 can loop forever on some damaged files (a zeroed block in a global heap makes
-``H5HG__cache_heap_deserialize`` spin), and a stuck C call cannot be interrupted in
-the process that made it. ``call_isolated`` runs the function in a fresh Python
-process instead and kills it when it has not finished in time. Only digitlab's own
-functions run there, by module and name, and only their results come back (pickled
-by that process, which runs digitlab's code alone).
+``H5HG__cache_heap_deserialize`` spin; damaged model files hang reading an
+attribute), and a stuck C call cannot be interrupted in the process that made it.
+``call_isolated`` runs the function in another process instead and kills it when it
+has not finished in time. Only digitlab's own functions run there, named by module
+and name, and only their results come back (pickled by that process, which runs
+digitlab's code alone).
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from __future__ import annotations
 import importlib
 import os
 import pickle
+import select
+import signal
 import subprocess
 import sys
+import time
 from typing import Any
 
 
@@ -26,15 +30,24 @@ class ReadTimedOutError(Exception):
         self.seconds = seconds
 
 
-def call_isolated(function: str, args: tuple[Any, ...], timeout: float) -> Any:
-    """``module:name(*args)`` run in a fresh Python process; its result, or the
-    exception it raised, raised again here. ReadTimedOutError after ``timeout`` seconds."""
-    request = pickle.dumps((function, args))
+def call_isolated(
+    function: str, args: tuple[Any, ...], timeout: float, *, fork: bool = False
+) -> Any:
+    """``"module:name"(*args)`` run in a fresh Python process; its result, or the
+    exception it raised, raised again here. ReadTimedOutError after ``timeout`` s;
+    RuntimeError when the process died without an answer.
+
+    ``fork=True`` forks this process instead of starting Python (milliseconds, not
+    half a second), which is safe only in a process with a single thread, such as
+    the fuzz harness's case processes; never in the app, whose Qt and NumPy threads
+    may hold locks that a forked child would wait on forever."""
+    if fork:
+        return _call_forked(function, args, timeout)
     environment = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": _path()}
     try:
         done = subprocess.run(
             [sys.executable, "-m", __name__],
-            input=request,
+            input=pickle.dumps((function, args)),
             capture_output=True,
             timeout=timeout,
             env=environment,
@@ -42,16 +55,65 @@ def call_isolated(function: str, args: tuple[Any, ...], timeout: float) -> Any:
         )
     except subprocess.TimeoutExpired:  # run() has killed the process
         raise ReadTimedOutError(timeout) from None
+    lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+    return _unpack(done.stdout, f"exit {done.returncode}: {lines[-1] if lines else 'no output'}")
+
+
+def _call_forked(function: str, args: tuple[Any, ...], timeout: float) -> Any:
+    reading, writing = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer through the pipe, then leave without cleaning up
+        try:
+            os.close(reading)
+            _write_all(writing, _answer(function, args))
+        finally:
+            os._exit(0)
+    os.close(writing)
+    deadline, chunks = time.monotonic() + timeout, []
     try:
-        status, value = pickle.loads(done.stdout)
-    except Exception:  # the process died (a crash in libhdf5): no result came back
-        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-        raise RuntimeError(
-            f"reading it stopped the reading process (exit {done.returncode}: {reason[0]})"
-        ) from None
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([reading], [], [], left)[0]:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                raise ReadTimedOutError(timeout)
+            chunk = os.read(reading, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(reading)
+    _, status = os.waitpid(pid, 0)
+    return _unpack(b"".join(chunks), f"exit status {os.waitstatus_to_exitcode(status)}")
+
+
+def _answer(function: str, args: tuple[Any, ...]) -> bytes:
+    """The pickled ("returned", value) or ("raised", exception) of the call."""
+    module_name, _, name = function.partition(":")
+    try:
+        result = ("returned", getattr(importlib.import_module(module_name), name)(*args))
+    except Exception as exc:
+        result = ("raised", exc)
+    try:
+        return pickle.dumps(result)
+    except Exception:  # an exception that does not pickle: its words still do
+        return pickle.dumps(("raised", RuntimeError(str(result[1]))))
+
+
+def _unpack(answer: bytes, how_it_ended: str) -> Any:
+    try:
+        status, value = pickle.loads(answer)
+    except Exception:  # the process died (a crash in libhdf5): no answer came back
+        raise RuntimeError(f"reading it stopped the reading process ({how_it_ended})") from None
     if status == "raised":
         raise value
     return value
+
+
+def _write_all(handle: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view) :]
 
 
 def _path() -> str:
@@ -61,16 +123,7 @@ def _path() -> str:
 
 def _serve() -> None:
     function, args = pickle.loads(sys.stdin.buffer.read())
-    module_name, _, name = function.partition(":")
-    try:
-        result = ("returned", getattr(importlib.import_module(module_name), name)(*args))
-    except Exception as exc:
-        result = ("raised", exc)
-    try:
-        answer = pickle.dumps(result)
-    except Exception:  # an exception that does not pickle: its words still do
-        answer = pickle.dumps(("raised", RuntimeError(str(result[1]))))
-    sys.stdout.buffer.write(answer)
+    sys.stdout.buffer.write(_answer(function, args))
     sys.stdout.buffer.flush()
 
 

@@ -48,6 +48,7 @@ from digitlab.core.files.h5_arrays import (
     write_weights,
 )
 from digitlab.core.files.h5_guard import not_a_file
+from digitlab.core.files.isolated import ReadTimedOutError, call_isolated
 from digitlab.core.files.keras_config import keras_model_config
 from digitlab.core.files.optimizer_state import (
     check_optimizer_state,
@@ -63,6 +64,9 @@ FORMAT_VERSION = 1
 #: Netron recognises a Keras file by this attribute and shows "Keras v2.15.0".
 KERAS_VERSION = "2.15.0"
 BACKEND = "numpy"
+#: How long ``open_model`` waits: a healthy file of the largest size digitlab reads
+#: loads in a few seconds.
+OPEN_SECONDS = 60.0
 #: The root attributes the root's checksum covers.
 _ROOT_ATTRS = (
     "format", "format_version", "digitlab_version", "backend", "keras_version",
@@ -145,6 +149,18 @@ def load_model(path: str | Path) -> ModelFile:
             training_state=training_state,
             verified=is_checked(f),  # every checksum was compared on the way here
         )
+
+
+def open_model(path: str | Path, timeout: float | None = None, *, fork: bool = False) -> ModelFile:
+    """``load_model`` run in a separate process that is abandoned after ``timeout``
+    seconds (default OPEN_SECONDS): libhdf5 loops forever on some damaged files, and
+    the caller must not hang with it. ``fork``: see ``isolated.call_isolated``."""
+    path = Path(path)
+    timeout = OPEN_SECONDS if timeout is None else timeout
+    try:
+        return call_isolated(f"{__name__}:load_model", (path,), timeout, fork=fork)
+    except (ReadTimedOutError, RuntimeError) as exc:  # stuck, or libhdf5 crashed on it
+        raise ModelFileError(f"cannot load {path}: the file is damaged: {exc}") from None
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:

@@ -99,11 +99,16 @@ class MyDigitsStore:
     """
 
     def __init__(
-        self, path: str | Path | None = None, *, read_timeout: float | None = None
+        self,
+        path: str | Path | None = None,
+        *,
+        read_timeout: float | None = None,
+        fork: bool = False,
     ) -> None:
         """``read_timeout``: read the file in a separate process that is abandoned after
         that many seconds (MyDigitsError, damaged), so a file on which libhdf5 loops
-        cannot hang the caller; None reads it here."""
+        cannot hang the caller; None reads it here. ``fork``: see
+        ``digitlab.core.files.isolated.call_isolated``."""
         self.path = Path(path) if path is not None else default_store_path()
         self._lock = threading.Lock()
         #: True: its checksums matched; False: written before checksums (unverified);
@@ -111,7 +116,7 @@ class MyDigitsStore:
         self.verified: bool | None = None
         self._samples: list[Sample] = []
         if self.path.exists():
-            columns, self.verified = _read(self.path, read_timeout)
+            columns, self.verified = _read(self.path, read_timeout, fork)
             self._samples = _from_columns(columns)
 
     def __len__(self) -> int:
@@ -211,11 +216,11 @@ class MyDigitsStore:
         self._samples = samples
 
 
-def _read(path: Path, timeout: float | None) -> tuple[dict[str, list], bool]:
+def _read(path: Path, timeout: float | None, fork: bool) -> tuple[dict[str, list], bool]:
     if timeout is None:
         return read_store(path)
     try:
-        return call_isolated(f"{read_store.__module__}:read_store", (path,), timeout)
+        return call_isolated(f"{read_store.__module__}:read_store", (path,), timeout, fork=fork)
     except (ReadTimedOutError, RuntimeError) as exc:  # stuck, or libhdf5 crashed on it
         raise MyDigitsError(f"your digits file {path} is damaged: {exc}", damaged=True) from None
 
@@ -238,7 +243,7 @@ def set_aside_corrupt(path: str | Path) -> Path:
 
 
 def open_store(
-    path: str | Path | None = None, read_timeout: float | None = None
+    path: str | Path | None = None, read_timeout: float | None = None, *, fork: bool = False
 ) -> tuple[MyDigitsStore, str | None]:
     """The collection, and None; or, when the file was damaged, a fresh one and a
     sentence for the person saying what happened and where the old file was kept.
@@ -248,7 +253,7 @@ def open_store(
     the app at start."""
     read_timeout = FIRST_READ_SECONDS if read_timeout is None else read_timeout
     try:
-        return MyDigitsStore(path, read_timeout=read_timeout), None
+        return MyDigitsStore(path, read_timeout=read_timeout, fork=fork), None
     except MyDigitsError as error:
         if not error.damaged:
             raise

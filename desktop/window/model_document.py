@@ -18,7 +18,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
-from digitlab.core.files.model_file import ModelFile, load_model, read_metadata, save_model
+from digitlab.core.files.model_file import (
+    ModelFile,
+    load_model,
+    open_model,
+    read_metadata,
+    save_model,
+)
 from digitlab.core.nn.network import Network
 from digitlab.resources import bundled_model_path
 
@@ -93,8 +99,12 @@ class ModelDocument(QObject):
             self.modified_changed.emit(modified)
 
     def open(self, path: Path) -> ModelFile:
-        """Load ``path`` and make it current; ModelFileError leaves everything as it was."""
-        model_file = load_model(path)
+        """Load ``path`` and make it current; ModelFileError leaves everything as it was.
+
+        A file other than the bundled model is read in a process that is abandoned
+        after a while (``open_model``): a damaged file can make libhdf5 loop forever."""
+        trusted = _same_file(Path(path), bundled_model_path())  # shipped with digitlab
+        model_file = load_model(path) if trusted else open_model(path)
         self.set_model(model_file, path)
         return model_file
 

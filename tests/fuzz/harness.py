@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import resource
 import select
 import shutil
@@ -30,6 +31,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from dataclasses import asdict, dataclass
@@ -104,6 +106,62 @@ class Runner:
         self.close()
 
 
+def run_many(
+    module: str,
+    counts: dict[str, int],
+    first_seed: int = 0,
+    workers: int = 1,
+    time_limit: float = TIME_LIMIT,
+    memory_limit_mb: int = MEMORY_LIMIT_MB,
+) -> list[Result]:
+    """``counts[target]`` cases of each target, seeds from ``first_seed`` on, on
+    ``workers`` servers at once (one per core is plenty: each case is one process)."""
+    jobs = queue.SimpleQueue()
+    for target, count in counts.items():
+        for seed in range(first_seed, first_seed + count):
+            jobs.put((target, seed))
+    results: list[Result] = []
+
+    def work() -> None:
+        with Runner(module, time_limit, memory_limit_mb) as runner:
+            while True:
+                try:
+                    target, seed = jobs.get_nowait()
+                except queue.Empty:
+                    return
+                results.append(runner.run(target, seed))
+
+    threads = [threading.Thread(target=work) for _ in range(max(1, workers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(results, key=lambda r: (r.target, r.seed))
+
+
+def figures(
+    results: list[Result], time_limit: float = TIME_LIMIT, memory_limit_mb: int = MEMORY_LIMIT_MB
+) -> dict:
+    """Cases, kinds, outcomes, worst time and worst memory, as bench/fuzz.py prints them."""
+    outcomes = {name: sum(r.outcome == name for r in results) for name in OUTCOMES}
+    slowest = max(results, key=lambda r: r.seconds, default=None)
+    largest = max(results, key=lambda r: r.peak_mb, default=None)
+    return {
+        "cases": len(results),
+        "kinds": sorted({f"{r.module.rpartition('.')[2]}:{r.target}" for r in results}),
+        "outcomes": outcomes,
+        # Refusals of files on which a reader was abandoned (libhdf5 looping on them).
+        "abandoned_reads": sum("did not finish within" in r.detail for r in results),
+        "worst_seconds": slowest.seconds if slowest else 0.0,
+        "worst_seconds_case": f"{slowest.target}#{slowest.seed}" if slowest else "",
+        "worst_peak_mb": largest.peak_mb if largest else 0.0,
+        "worst_peak_case": f"{largest.target}#{largest.seed}" if largest else "",
+        "time_limit_seconds": time_limit,
+        "memory_limit_mb": memory_limit_mb,
+        "defects": [asdict(r) for r in results if r.is_defect][:20],
+    }
+
+
 # -- the server (python -m fuzz.harness MODULE TIME MEMORY) ----------------------------
 def _serve(module_name: str, time_limit: float, memory_limit_mb: int) -> None:
     import importlib
@@ -129,15 +187,15 @@ def _run_case(module, module_name, target, seed, base, time_limit, memory_limit_
         os.close(reading)
         _child(module, target, seed, folder, writing)
     os.close(writing)
-    report, timed_out = _collect(reading, started + time_limit)
-    if timed_out:
+    report, ended = _collect(reading, started + time_limit, pid, memory_limit_mb)
+    if ended != "done":
         _kill_group(pid)
     _, status, usage = os.wait4(pid, 0)
     _kill_group(pid)  # whatever the case started and left behind
     seconds = time.monotonic() - started
     shutil.rmtree(folder, ignore_errors=True)
     peak_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
-    outcome, detail = _classify(report, timed_out, status, peak_mb, memory_limit_mb, time_limit)
+    outcome, detail = _classify(report, ended, status, peak_mb, memory_limit_mb, time_limit)
     return Result(module_name, target, seed, outcome, round(seconds, 3), round(peak_mb, 1), detail)
 
 
@@ -172,23 +230,33 @@ def _cap_address_space() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, resource.RLIM_INFINITY))
 
 
-def _collect(reading: int, deadline: float) -> tuple[bytes, bool]:
-    """Everything the child wrote, and whether the deadline passed first."""
+def _collect(reading: int, deadline: float, pid: int, limit_mb: int) -> tuple[bytes, str]:
+    """Everything the child wrote, and how its run ended: "done", "timeout", or
+    "memory" (its resident memory passed the bound, checked every 50 ms)."""
     chunks = []
     try:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                return b"".join(chunks), True
-            ready, _, _ = select.select([reading], [], [], left)
-            if not ready:
-                return b"".join(chunks), True
-            chunk = os.read(reading, 65536)
-            if not chunk:
-                return b"".join(chunks), False
-            chunks.append(chunk)
+                return b"".join(chunks), "timeout"
+            if _resident_mb(pid) > limit_mb:
+                return b"".join(chunks), "memory"
+            if select.select([reading], [], [], min(left, 0.05))[0]:
+                chunk = os.read(reading, 65536)
+                if not chunk:
+                    return b"".join(chunks), "done"
+                chunks.append(chunk)
     finally:
         os.close(reading)
+
+
+def _resident_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    line = next((l for l in status.splitlines() if l.startswith("VmRSS:")), "VmRSS: 0 kB")  # noqa: E741
+    return int(line.split()[1]) / 1024
 
 
 def _kill_group(pid: int) -> None:
@@ -196,10 +264,12 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-def _classify(report: bytes, timed_out: bool, status: int, peak_mb: float, limit_mb: int,
+def _classify(report: bytes, ended: str, status: int, peak_mb: float, limit_mb: int,
               time_limit: float) -> tuple[str, str]:  # fmt: skip
-    if timed_out:
+    if ended == "timeout":
         return "hang", f"not finished after {time_limit:g} s"
+    if ended == "memory":
+        return "over-memory", f"stopped at {peak_mb:.0f} MB resident, over {limit_mb} MB"
     try:
         found = json.loads(report)
     except ValueError:

@@ -32,7 +32,7 @@ REFUSED = {
     "input of 10**27 values": "its input holds",
     "100,000 layers": "digitlab reads at most 1,000,000",
     "history of 10**8 epochs": "holds 100,000,000 epochs",
-    "chunks of 200 MB": "is stored in chunks of 200,000,000 bytes",
+    "chunks of 100 MB": "is stored in chunks of 100,000,000 bytes",
     "NaN in metadata": "holds NaN, which is not a number JSON allows",
     "Infinity in metadata": "holds Infinity",
     "1e999 in metadata": "holds 1e999",
