@@ -27,13 +27,15 @@ from digitlab.core.files.checksums import (
 )
 from digitlab.core.files.h5_guard import foreign_storage, not_a_file
 from digitlab.core.files.limits import (
-    MAX_CANVAS_PIXELS_TOTAL,
-    MAX_CANVAS_SIDE,
     MAX_SAMPLES,
     MAX_STORE_TEXT,
-    elements,
 )
 from digitlab.core.files.shown import printable, shorten
+from digitlab.core.personal.my_digits_values import (
+    DamagedError,
+    check_canvas_sizes,
+    check_values,
+)
 from digitlab.core.version import __version__
 
 FORMAT_NAME = "digitlab-my-digits"
@@ -69,10 +71,6 @@ class MyDigitsError(DigitlabError):
 
 def _rebuild_error(message: str, damaged: bool) -> MyDigitsError:
     return MyDigitsError(message, damaged=damaged)
-
-
-class _DamagedError(Exception):
-    """A problem inside the file, in words."""
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -160,11 +158,11 @@ def read_store(path: Path) -> tuple[dict[str, list], bool]:
         raise MyDigitsError(f"your digits file {path} cannot be read: {problem}")
     try:
         if not h5py.is_hdf5(path):
-            raise _DamagedError("it is not an HDF5 file")
+            raise DamagedError("it is not an HDF5 file")
         with h5py.File(path, "r", locking=False) as f:
             _check_format(f, path)
             return _read_checked(f), is_checked(f)
-    except (_DamagedError, ChecksumError) as exc:
+    except (DamagedError, ChecksumError) as exc:
         raise MyDigitsError(
             f"your digits file {path} is damaged: {printable(shorten(str(exc), 300))}", damaged=True
         ) from None
@@ -179,11 +177,11 @@ def _check_format(f: h5py.File, path: Path) -> None:
     name = f.attrs.get("format")
     if name != FORMAT_NAME:
         shown = shorten(repr(name), 60)
-        raise _DamagedError(f"it is not a digitlab my-digits file (its format is {shown})")
+        raise DamagedError(f"it is not a digitlab my-digits file (its format is {shown})")
     version = f.attrs.get("format_version")
     if not isinstance(version, np.integer) or version < 1:
         shown = shorten(repr(version), 60)
-        raise _DamagedError(f"its format_version {shown} is not one digitlab has written")
+        raise DamagedError(f"its format_version {shown} is not one digitlab has written")
     if version > FORMAT_VERSION:
         raise MyDigitsError(
             f"your digits file {path} was written by a newer digitlab (format {version}); "
@@ -196,16 +194,16 @@ def _read_checked(f: h5py.File) -> dict[str, list]:
     items = {name: _dataset(f, name) for name in COLUMNS}
     n = items["id"].shape[0] if len(items["id"].shape) == 1 else -1
     if n > MAX_SAMPLES:
-        raise _DamagedError(f"it holds {n:,} digits; digitlab reads at most {MAX_SAMPLES:,}")
+        raise DamagedError(f"it holds {n:,} digits; digitlab reads at most {MAX_SAMPLES:,}")
     for name, (_, shape) in COLUMNS.items():
         if items[name].shape != (n, *shape):
             shown = shorten(str(items[name].shape), 60)
-            raise _DamagedError(f"its {name!r} has shape {shown}, expected {(n, *shape)}")
+            raise DamagedError(f"its {name!r} has shape {shown}, expected {(n, *shape)}")
     columns = {"canvas_shape": _read(items["canvas_shape"], "canvas_shape")}
-    _check_canvas_sizes(columns["canvas_shape"])  # before a single canvas is read
+    check_canvas_sizes(columns["canvas_shape"])  # before a single canvas is read
     for name in COLUMNS:
         columns.setdefault(name, _read(items[name], name))
-    _check_values(columns)
+    check_values(columns)
     return columns
 
 
@@ -214,13 +212,13 @@ def _dataset(f: h5py.File, name: str) -> h5py.Dataset:
     keeps its values outside this file."""
     link = f.get(name, getlink=True)
     if link is not None and not isinstance(link, h5py.HardLink):
-        raise _DamagedError(f"its {name!r} is a link, which the file never holds")
+        raise DamagedError(f"its {name!r} is a link, which the file never holds")
     item = f.get(name)
     if not isinstance(item, h5py.Dataset):
-        raise _DamagedError(f"it has no {name!r} dataset")
+        raise DamagedError(f"it has no {name!r} dataset")
     problem = foreign_storage(item)
     if problem:
-        raise _DamagedError(problem)
+        raise DamagedError(problem)
     return item
 
 
@@ -230,9 +228,7 @@ def _read(item: h5py.Dataset, name: str) -> list:
     if dtype is _TEXT:
         values = list(item.asstr()[()])
         if any(len(value) > MAX_STORE_TEXT for value in values):
-            raise _DamagedError(
-                f"its {name!r} holds text longer than {MAX_STORE_TEXT:,} characters"
-            )
+            raise DamagedError(f"its {name!r} holds text longer than {MAX_STORE_TEXT:,} characters")
         verify(item, _digest(name, values), f"its {name!r}")
         return values
     array = item[()]
@@ -251,44 +247,3 @@ def _digest(name: str, values: list | np.ndarray) -> str:
     if COLUMNS[name][0] is _TEXT:
         return values_digest(str(value).encode("utf-8") for value in values)
     return array_digest(np.asarray(values))
-
-
-def _check_canvas_sizes(shapes: list) -> None:
-    """Each canvas within MAX_CANVAS_SIDE, all together within MAX_CANVAS_PIXELS_TOTAL,
-    counted as Python ints (int32 arithmetic wrapped 65536 x 65536 round to 0)."""
-    total = 0
-    for height, width in shapes:
-        height, width = int(height), int(width)
-        if not (0 <= height <= MAX_CANVAS_SIDE and 0 <= width <= MAX_CANVAS_SIDE):
-            raise _DamagedError(
-                f"it holds a canvas of {height} x {width} pixels; canvases are at most "
-                f"{MAX_CANVAS_SIDE} on a side"
-            )
-        total += height * width
-    if total > MAX_CANVAS_PIXELS_TOTAL:
-        raise _DamagedError(f"its canvases hold {total:,} pixels, more than digitlab reads")
-
-
-def _check_values(c: dict[str, list]) -> None:
-    if not all(0 <= v <= 9 for v in c["label"]) or not all(-1 <= v <= 9 for v in c["model_answer"]):
-        raise _DamagedError("it holds labels or model answers that are not digits")
-    if len(set(c["id"])) != len(c["id"]):
-        raise _DamagedError("two of its digits have the same id")
-    if not all(np.isfinite(image).all() for image in c["image"]):
-        raise _DamagedError("it holds images with values that are not numbers")
-    for sample_id, canvas, (height, width) in zip(
-        c["id"], c["canvas"], c["canvas_shape"], strict=True
-    ):
-        if _unpacked_size(canvas, elements((height, width))) != elements((height, width)):
-            shown = shorten(sample_id, 60)
-            raise _DamagedError(f"the canvas of digit {shown} does not match its size")
-
-
-def _unpacked_size(packed: bytes, expected: int) -> int:
-    """How many bytes ``packed`` unpacks to, unpacking at most one more than
-    ``expected``: a small "zip bomb" costs no more than an honest canvas."""
-    unpacker = zlib.decompressobj()
-    size = len(unpacker.decompress(packed, expected + 1))
-    if size <= expected and not unpacker.eof:
-        raise _DamagedError("a canvas is cut short")
-    return size

@@ -13,7 +13,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from fuzz.targets_files import HOSTILE_MODEL_EDITS, MODEL, _copy_latest, strip_checksums
+from fuzz.hostile_files import HOSTILE_MODEL_EDITS, copy_latest, strip_checksums
+from fuzz.targets_files import MODEL
 
 from digitlab.core.errors import ModelFileError
 from digitlab.core.files.model_file import load_model, save_model
@@ -43,7 +44,7 @@ REFUSED = {
 
 def hostile_file(folder: Path, edit: str, checksums: bool) -> Path:
     path = folder / "model.h5"
-    _copy_latest(MODEL, path)
+    copy_latest(MODEL, path)
     with h5py.File(path, "r+", libver="latest") as f:
         if not checksums:
             strip_checksums(f)
@@ -143,7 +144,7 @@ def test_a_hundred_thousand_layers_are_refused_quickly_and_briefly(tmp_path):
     """Before: 232 s (a quadratic name check) and a 989 KB message. The config is
     under the attribute limit here, so the layer-count limit itself answers."""
     path = tmp_path / "model.h5"
-    _copy_latest(MODEL, path)
+    copy_latest(MODEL, path)
     with h5py.File(path, "r+", libver="latest") as f:
         strip_checksums(f)
         layers = [{"class": "ReLU", "config": {"name": f"r{i}"}} for i in range(100_000)]

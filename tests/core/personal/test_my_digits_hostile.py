@@ -16,7 +16,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from fuzz.targets_files import HOSTILE_STORE_EDITS, STORE, _copy_latest, strip_checksums
+from fuzz.hostile_files import HOSTILE_STORE_EDITS, copy_latest, strip_checksums
+from fuzz.targets_files import STORE
 
 from digitlab.core.personal.my_digits import MyDigitsError, MyDigitsStore, Sample, open_store
 
@@ -74,7 +75,7 @@ def test_a_healthy_store_reads_the_same_in_its_own_process(tmp_path, rng):
 
 def hostile_store(folder: Path, edit: str, checksums: bool) -> Path:
     path = folder / "my-digits.h5"
-    _copy_latest(STORE, path)
+    copy_latest(STORE, path)
     with h5py.File(path, "r+", libver="latest") as f:
         if not checksums:
             strip_checksums(f)
