@@ -14,7 +14,7 @@ from fuzz.harness import Runner
 @pytest.fixture(scope="module")
 def runner(tmp_path_factory):
     os.environ["SLEEPER_PID_FILE"] = str(tmp_path_factory.mktemp("sleeper") / "pid")
-    with Runner("fuzz.harness_checks", time_limit=3.0, memory_limit_mb=200) as started:
+    with Runner("fuzz.harness_checks", time_limit=2.5, memory_limit_mb=200) as started:
         yield started
 
 
