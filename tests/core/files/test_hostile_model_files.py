@@ -17,7 +17,7 @@ from fuzz.hostile_files import HOSTILE_MODEL_EDITS, copy_latest, strip_checksums
 from fuzz.targets_files import MODEL
 
 from digitlab.core.errors import ModelFileError
-from digitlab.core.files.model_file import load_model, save_model
+from digitlab.core.files.model_file import load_model, open_model, save_model
 from digitlab.core.files.summary import describe_model
 from digitlab.core.nn.layers import Dense, Flatten, ReLU
 from digitlab.core.nn.network import Network
@@ -225,3 +225,28 @@ def test_escape_codes_in_names_and_metadata_are_never_printed_raw(tmp_path):
     text = describe_model(load_model(path), str(path))
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
     assert "flat\\x1b[2J" in text and "\\u202eevil" in text
+
+
+def test_open_model_abandons_a_file_on_which_libhdf5_loops(tmp_path):
+    """A fuzz case that makes libhdf5 2.0 loop forever reading an attribute."""
+    from fuzz.targets_files import mutate
+
+    path = tmp_path / "model.h5"
+    path.write_bytes(mutate(MODEL, np.random.default_rng(72)))
+    done = finishes(f"""
+        from digitlab.core.files.model_file import open_model
+        try:
+            open_model({str(path)!r}, 2.0)
+        except Exception as exc:
+            print(exc)
+    """)
+    assert "the file is damaged: reading it did not finish within 2 s" in done.stdout, done.stderr
+
+
+def test_open_model_returns_what_load_model_does(tmp_path):
+    path = tmp_path / "model.h5"
+    path.write_bytes(MODEL)
+    opened, loaded = open_model(path), load_model(path)
+    assert opened.metadata == loaded.metadata and opened.verified is True
+    for name, value in loaded.network.params().items():
+        np.testing.assert_array_equal(opened.network.params()[name], value)
