@@ -159,8 +159,10 @@ def open_model(path: str | Path, timeout: float | None = None, *, fork: bool = F
     timeout = OPEN_SECONDS if timeout is None else timeout
     try:
         return call_isolated(f"{__name__}:load_model", (path,), timeout, fork=fork)
-    except (ReadTimedOutError, RuntimeError) as exc:  # stuck, or libhdf5 crashed on it
+    except ReadTimedOutError as exc:  # libhdf5 looping on it: the file is what is wrong
         raise ModelFileError(f"cannot load {path}: the file is damaged: {exc}") from None
+    except RuntimeError:  # no answer at all (see my_digits._read): read it here
+        return load_model(path)
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:

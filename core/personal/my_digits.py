@@ -221,8 +221,12 @@ def _read(path: Path, timeout: float | None, fork: bool) -> tuple[dict[str, list
         return read_store(path)
     try:
         return call_isolated(f"{read_store.__module__}:read_store", (path,), timeout, fork=fork)
-    except (ReadTimedOutError, RuntimeError) as exc:  # stuck, or libhdf5 crashed on it
+    except ReadTimedOutError as exc:  # libhdf5 looping on it: the file is what is wrong
         raise MyDigitsError(f"your digits file {path} is damaged: {exc}", damaged=True) from None
+    except RuntimeError:
+        # The reading process gave no answer: it may not start at all (a frozen app has no
+        # Python to start). That says nothing about the file, which is read here then.
+        return read_store(path)
 
 
 def set_aside_corrupt(path: str | Path) -> Path:

@@ -142,3 +142,19 @@ def test_the_damaged_flag_survives_the_reading_process(tmp_path):
     with pytest.raises(MyDigitsError) as caught:
         MyDigitsStore(path, read_timeout=60)
     assert caught.value.damaged and "not an HDF5 file" in str(caught.value)
+
+
+def test_when_the_reading_process_cannot_start_the_file_is_read_here(tmp_path, rng, monkeypatch):
+    """A reading process that gives no answer (no Python to start, in a frozen app)
+    says nothing about the file: a healthy collection must not be set aside for it."""
+    import subprocess as real
+
+    path = tmp_path / "my-digits.h5"
+    MyDigitsStore(path).add(Sample.create(4, rng.random((28, 28))))
+
+    def no_python(*args, **kwargs):
+        return real.CompletedProcess(args, 1, b"", b"python: not found")
+
+    monkeypatch.setattr("digitlab.core.files.isolated.subprocess.run", no_python)
+    store, problem = open_store(path)
+    assert problem is None and [s.label for s in store.samples()] == [4]
