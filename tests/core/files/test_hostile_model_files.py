@@ -250,3 +250,23 @@ def test_open_model_returns_what_load_model_does(tmp_path):
     assert opened.metadata == loaded.metadata and opened.verified is True
     for name, value in loaded.network.params().items():
         np.testing.assert_array_equal(opened.network.params()[name], value)
+
+
+def test_too_many_history_series_are_refused(tmp_path):
+    path = hostile_file(tmp_path, "a weight changed", checksums=False)
+    with h5py.File(path, "r+") as f:
+        for i in range(100):
+            f["training_history"].create_dataset(f"series{i}", data=np.zeros(2))
+    assert "has 102 series; digitlab reads at most 100" in refusal(path)
+
+
+def test_a_group_with_too_many_items_is_refused_before_they_are_walked(tmp_path, monkeypatch):
+    from digitlab.core.files import h5_arrays
+
+    monkeypatch.setattr(h5_arrays, "MAX_ITEMS", 50)  # 20,000 in earnest: slow to write
+    path = hostile_file(tmp_path, "a weight changed", checksums=False)
+    with h5py.File(path, "r+") as f:
+        extra = f["model_weights"].create_group("extra")
+        for i in range(51):
+            extra.create_group(str(i))
+    assert "holds more than 50 items" in refusal(path)

@@ -158,3 +158,15 @@ def test_when_the_reading_process_cannot_start_the_file_is_read_here(tmp_path, r
     monkeypatch.setattr("digitlab.core.files.isolated.subprocess.run", no_python)
     store, problem = open_store(path)
     assert problem is None and [s.label for s in store.samples()] == [4]
+
+
+def test_overlong_text_in_a_store_is_refused(tmp_path):
+    path = hostile_store(tmp_path, "a label changed", checksums=False)
+    with h5py.File(path, "r+") as f:
+        names = f["model_name"].asstr()[()]
+        names[0] = "x" * 1_001
+        del f["model_name"]
+        f.create_dataset("model_name", data=names.astype(object), dtype=h5py.string_dtype())
+    with pytest.raises(MyDigitsError, match="longer than 1,000 characters") as caught:
+        MyDigitsStore(path)
+    assert caught.value.damaged
