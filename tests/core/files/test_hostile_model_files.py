@@ -236,11 +236,11 @@ def test_open_model_abandons_a_file_on_which_libhdf5_loops(tmp_path):
     done = finishes(f"""
         from digitlab.core.files.model_file import open_model
         try:
-            open_model({str(path)!r}, 2.0)
+            open_model({str(path)!r}, 1.0)
         except Exception as exc:
             print(exc)
     """)
-    assert "the file is damaged: reading it did not finish within 2 s" in done.stdout, done.stderr
+    assert "the file is damaged: reading it did not finish within 1 s" in done.stdout, done.stderr
 
 
 def test_open_model_returns_what_load_model_does(tmp_path):

@@ -116,12 +116,12 @@ def test_a_file_on_which_libhdf5_loops_is_abandoned_not_waited_for(document, tmp
 
     from digitlab.core.files import model_file
 
-    monkeypatch.setattr(model_file, "OPEN_SECONDS", 2.0)
+    monkeypatch.setattr(model_file, "OPEN_SECONDS", 1.0)
     document.set_model(untrained(), None)
     before = document.model_file
     path = tmp_path / "damaged.h5"
     path.write_bytes(mutate(MODEL, np.random.default_rng(72)))
-    with pytest.raises(ModelFileError, match="did not finish within 2 s"):
+    with pytest.raises(ModelFileError, match="did not finish within 1 s"):
         document.open(path)
     assert document.model_file is before
 
