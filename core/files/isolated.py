@@ -35,12 +35,25 @@ class ReadTimedOutError(Exception):
         self.seconds = seconds
 
 
+class ReadCrashedError(Exception):
+    """The reading process was killed by a signal (libhdf5 crashed on the file)."""
+
+    def __init__(self, signal_number: int) -> None:
+        name = signal.Signals(signal_number).name if signal_number in _SIGNALS else signal_number
+        super().__init__(f"reading it crashed the reading process ({name})")
+
+
+_SIGNALS = {s.value for s in signal.Signals}
+
+
 def call_isolated(
     function: str, args: tuple[Any, ...], timeout: float, *, fork: bool = False
 ) -> Any:
     """``"module:name"(*args)`` run in a fresh Python process; its result, or the
     exception it raised, raised again here. ReadTimedOutError after ``timeout`` s;
-    RuntimeError when the process died without an answer.
+    ReadCrashedError when a signal killed the process (a crash in libhdf5: the file is
+    to blame); RuntimeError when it ended without an answer otherwise (it could not
+    start, say: nothing is known about the file).
 
     ``fork=True`` forks this process instead of starting Python (milliseconds, not
     half a second), which is safe only in a process with a single thread, such as
@@ -61,7 +74,8 @@ def call_isolated(
     except subprocess.TimeoutExpired:  # run() has killed the process
         raise ReadTimedOutError(timeout) from None
     lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-    return _unpack(done.stdout, f"exit {done.returncode}: {lines[-1] if lines else 'no output'}")
+    ending = f"exit {done.returncode}: {lines[-1] if lines else 'no output'}"
+    return _unpack(done.stdout, done.returncode, ending)
 
 
 def _call_forked(function: str, args: tuple[Any, ...], timeout: float) -> Any:
@@ -90,7 +104,8 @@ def _call_forked(function: str, args: tuple[Any, ...], timeout: float) -> Any:
     finally:
         os.close(reading)
     _, status = os.waitpid(pid, 0)
-    return _unpack(b"".join(chunks), f"exit status {os.waitstatus_to_exitcode(status)}")
+    code = os.waitstatus_to_exitcode(status)  # -N: killed by signal N
+    return _unpack(b"".join(chunks), code, f"exit status {code}")
 
 
 def _answer(function: str, args: tuple[Any, ...]) -> bytes:
@@ -106,11 +121,13 @@ def _answer(function: str, args: tuple[Any, ...]) -> bytes:
         return pickle.dumps(("raised", RuntimeError(str(result[1]))))
 
 
-def _unpack(answer: bytes, how_it_ended: str) -> Any:
+def _unpack(answer: bytes, exit_code: int, how_it_ended: str) -> Any:
     try:
         status, value = pickle.loads(answer)
-    except Exception:  # the process died (a crash in libhdf5): no answer came back
-        raise RuntimeError(f"reading it stopped the reading process ({how_it_ended})") from None
+    except Exception:  # no answer came back
+        if exit_code < 0:
+            raise ReadCrashedError(-exit_code) from None
+        raise RuntimeError(f"the reading process gave no answer ({how_it_ended})") from None
     if status == "raised":
         raise value
     return value

@@ -48,7 +48,7 @@ from digitlab.core.files.h5_arrays import (
     write_weights,
 )
 from digitlab.core.files.h5_guard import not_a_file
-from digitlab.core.files.isolated import ReadTimedOutError, call_isolated
+from digitlab.core.files.isolated import ReadCrashedError, ReadTimedOutError, call_isolated
 from digitlab.core.files.keras_config import keras_model_config
 from digitlab.core.files.optimizer_state import (
     check_optimizer_state,
@@ -159,7 +159,7 @@ def open_model(path: str | Path, timeout: float | None = None, *, fork: bool = F
     timeout = OPEN_SECONDS if timeout is None else timeout
     try:
         return call_isolated(f"{__name__}:load_model", (path,), timeout, fork=fork)
-    except ReadTimedOutError as exc:  # libhdf5 looping on it: the file is what is wrong
+    except (ReadTimedOutError, ReadCrashedError) as exc:  # libhdf5 looping or crashing on it
         raise ModelFileError(f"cannot load {path}: the file is damaged: {exc}") from None
     except RuntimeError:  # no answer at all (see my_digits._read): read it here
         return load_model(path)

@@ -23,7 +23,7 @@ import numpy as np
 
 from digitlab.core.data.mnist import default_cache_dir
 from digitlab.core.files.atomic import os_reason
-from digitlab.core.files.isolated import ReadTimedOutError, call_isolated
+from digitlab.core.files.isolated import ReadCrashedError, ReadTimedOutError, call_isolated
 from digitlab.core.files.limits import MAX_CANVAS_SIDE
 from digitlab.core.personal.digit_folder import read_digit_folder, write_png
 from digitlab.core.personal.my_digits_file import MyDigitsError, read_store, write_columns
@@ -221,7 +221,7 @@ def _read(path: Path, timeout: float | None, fork: bool) -> tuple[dict[str, list
         return read_store(path)
     try:
         return call_isolated(f"{read_store.__module__}:read_store", (path,), timeout, fork=fork)
-    except ReadTimedOutError as exc:  # libhdf5 looping on it: the file is what is wrong
+    except (ReadTimedOutError, ReadCrashedError) as exc:  # libhdf5 looping or crashing on it
         raise MyDigitsError(f"your digits file {path} is damaged: {exc}", damaged=True) from None
     except RuntimeError:
         # The reading process gave no answer: it may not start at all (a frozen app has no

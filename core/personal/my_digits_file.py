@@ -168,7 +168,7 @@ def read_store(path: Path) -> tuple[dict[str, list], bool]:
         ) from None
     except PermissionError as exc:
         raise MyDigitsError(f"cannot read your digits file {path}: {os_reason(exc)}") from exc
-    except (OSError, KeyError, ValueError, TypeError, RuntimeError, zlib.error) as exc:
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError, MemoryError, zlib.error) as exc:
         message = f"your digits file {path} is damaged ({printable(shorten(str(exc), 200))})"
         raise MyDigitsError(message, damaged=True) from exc
 

@@ -170,3 +170,22 @@ def test_overlong_text_in_a_store_is_refused(tmp_path):
     with pytest.raises(MyDigitsError, match="longer than 1,000 characters") as caught:
         MyDigitsStore(path)
     assert caught.value.damaged
+
+
+def test_a_store_on_which_libhdf5_crashes_is_set_aside_not_fatal(tmp_path):
+    """A fuzz case (a mutated store) on which libhdf5 2.0 dies of SIGSEGV as the reader
+    reads it: read in the app, the app would die at every start; now the reading
+    process dies and the file is set aside."""
+    from fuzz.targets_files import mutate
+
+    path = tmp_path / "my-digits.h5"
+    path.write_bytes(mutate(STORE, np.random.default_rng(200022)))
+    done = finishes(f"""
+        from digitlab.core.personal.my_digits import open_store
+        store, problem = open_store({str(path)!r})
+        print(len(store), problem)
+    """)
+    assert "is damaged: reading it crashed the reading process (SIGSEGV)" in done.stdout, (
+        done.stdout + done.stderr
+    )
+    assert not path.exists()
