@@ -20,6 +20,10 @@ import h5py
 import numpy as np
 
 from digitlab.core.errors import ModelFileError
+from digitlab.core.files.architecture_limits import check_architecture
+from digitlab.core.files.h5_guard import attribute_bytes
+from digitlab.core.files.limits import MAX_LAYERS, MAX_TEXT_ATTRIBUTE
+from digitlab.core.files.shown import shorten
 from digitlab.core.nn.layers import LAYER_TYPES, Layer
 from digitlab.core.nn.losses import LOSSES
 from digitlab.core.nn.network import Network
@@ -62,6 +66,12 @@ def read_text(attrs: h5py.AttributeManager, key: str) -> str:
     """The text attribute ``key``; h5py gives str or bytes depending on how it was stored."""
     if key not in attrs:
         raise ModelFileError(f"it has no {key} attribute")
+    size = attribute_bytes(attrs, key)
+    if size > MAX_TEXT_ATTRIBUTE:  # checked before it is read into memory
+        raise ModelFileError(
+            f"its {key} attribute holds {size:,} bytes; digitlab reads at most "
+            f"{MAX_TEXT_ATTRIBUTE:,}"
+        )
     value = attrs[key]
     if isinstance(value, np.ndarray) and value.shape == ():
         value = value[()]
@@ -76,11 +86,34 @@ def read_text(attrs: h5py.AttributeManager, key: str) -> str:
 
 
 def read_json(attrs: h5py.AttributeManager, key: str) -> Any:
-    """The JSON attribute ``key``, parsed."""
+    """The JSON attribute ``key``, parsed strictly: ``NaN``, ``Infinity`` and numbers
+    too large for a float (``1e999``) are refused, since digitlab never writes them
+    and they would show as "inf%"."""
+    text = read_text(attrs, key)
     try:
-        return json.loads(read_text(attrs, key))
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except _NotFiniteError as exc:
+        raise ModelFileError(
+            f"its {key} attribute holds {exc}, which is not a number JSON allows"
+        ) from None
     except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
-        raise ModelFileError(f"its {key} attribute is not valid JSON ({exc})") from None
+        reason = shorten(str(exc) or type(exc).__name__, 100)
+        raise ModelFileError(f"its {key} attribute is not valid JSON ({reason})") from None
+
+
+class _NotFiniteError(ValueError):
+    """NaN, Infinity or a float that overflows, met while parsing JSON."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotFiniteError(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotFiniteError(shorten(text, 40))
+    return value
 
 
 def read_json_object(attrs: h5py.AttributeManager, key: str) -> dict[str, Any]:
@@ -114,21 +147,27 @@ def network_from_config(config: Any) -> Network:
     input_shape = config.get("input_shape")
     if not (isinstance(input_shape, list) and input_shape and all(map(_is_size, input_shape))):
         raise ModelFileError(
-            f"its digitlab_config has input_shape {input_shape!r}, "
+            f"its digitlab_config has input_shape {shorten(repr(input_shape), 80)}, "
             "not a list of positive whole numbers"
         )
     entries = config.get("layers")
     if not isinstance(entries, list) or not entries:
         raise ModelFileError("its digitlab_config has no list of layers")
+    if len(entries) > MAX_LAYERS:
+        raise ModelFileError(
+            f"its network has {len(entries):,} layers; digitlab reads at most {MAX_LAYERS:,}"
+        )
     layers = [_layer(entry, index) for index, entry in enumerate(entries, 1)]
     loss = config.get("loss", "SoftmaxCrossEntropy")
     if not isinstance(loss, str) or loss not in LOSSES:
-        raise ModelFileError(f"its loss {loss!r} is unknown; digitlab knows {', '.join(LOSSES)}")
+        loss_text = shorten(repr(loss), 60)
+        raise ModelFileError(f"its loss {loss_text} is unknown; digitlab knows {', '.join(LOSSES)}")
+    check_architecture(layers, tuple(input_shape))  # before a single weight is allocated
     try:
         # The seed only fills weights that loading overwrites (and Dropout's mask stream).
         return Network(layers, tuple(input_shape), LOSSES[loss](), rng=0)
     except (ValueError, MemoryError) as exc:  # ShapeError is a ValueError
-        raise ModelFileError(f"its layers do not fit together: {exc}") from None
+        raise ModelFileError(f"its layers do not fit together: {shorten(str(exc))}") from None
 
 
 def _layer(entry: Any, index: int) -> Layer:
@@ -138,18 +177,20 @@ def _layer(entry: Any, index: int) -> Layer:
         )
     class_name, config = entry.get("class"), entry["config"]
     name = config.get("name")
-    label = f"layer {name}" if isinstance(name, str) else f"layer {index}"
+    label = f"layer {shorten(name, 60)}" if isinstance(name, str) else f"layer {index}"
     if not isinstance(class_name, str) or class_name not in LAYER_TYPES:
+        type_text = shorten(repr(class_name), 60)
         raise ModelFileError(
-            f"{label} has the unknown type {class_name!r}; digitlab knows {', '.join(LAYER_TYPES)}"
+            f"{label} has the unknown type {type_text}; digitlab knows {', '.join(LAYER_TYPES)}"
         )
     if not isinstance(name, str):
         raise ModelFileError(f"layer {index} ({class_name}) has no name")
     try:
         return LAYER_TYPES[class_name].from_config(dict(config))
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
+        reason = shorten(str(exc), 120)
         raise ModelFileError(
-            f"{label} ({class_name}) has settings digitlab cannot use: {exc}"
+            f"{label} ({class_name}) has settings digitlab cannot use: {reason}"
         ) from None
 
 

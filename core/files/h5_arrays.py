@@ -19,6 +19,15 @@ import h5py
 import numpy as np
 
 from digitlab.core.errors import ModelFileError
+from digitlab.core.files.checksums import array_digest, verify
+from digitlab.core.files.h5_guard import attribute_bytes, foreign_storage
+from digitlab.core.files.limits import (
+    MAX_HISTORY_EPOCHS,
+    MAX_HISTORY_SERIES,
+    MAX_ITEMS,
+    MAX_TEXT_ATTRIBUTE,
+)
+from digitlab.core.files.shown import listed, shorten
 from digitlab.core.nn.network import Network
 
 WEIGHTS, HISTORY = "model_weights", "training_history"
@@ -39,8 +48,12 @@ def write_weights(f: h5py.File, network: Network, keras_attrs: Mapping[str, Any]
         layer_group = group.create_group(layer.name)
         layer_group.attrs["weight_names"] = _names_attr(f"{layer.name}/{k}:0" for k in layer.params)
         for key, value in layer.params.items():
-            data = np.asarray(value, dtype=np.float32)
-            layer_group.create_dataset(f"{layer.name}/{key}:0", data=data)
+            write_array(layer_group, f"{layer.name}/{key}:0", np.asarray(value, dtype=np.float32))
+
+
+def write_array(group: h5py.Group, name: str, data: np.ndarray) -> None:
+    """Dataset ``name`` holding ``data``, with its checksum (``checksums.array_digest``)."""
+    group.create_dataset(name, data=data).attrs["sha256"] = array_digest(data)
 
 
 def check_weights(network: Network) -> None:
@@ -93,18 +106,29 @@ def check_history(history: Mapping[str, Sequence[float]]) -> dict[str, np.ndarra
 def write_history(f: h5py.File, history: Mapping[str, np.ndarray]) -> None:
     group = f.create_group(HISTORY)
     for name, values in history.items():
-        group.create_dataset(name, data=values)
+        write_array(group, name, values)
 
 
 def read_history(f: h5py.File) -> dict[str, list[float]]:
     group = member(f, HISTORY, h5py.Group)
     if group is None:
         return {}
+    items = walk(group)
+    if len(items) > MAX_HISTORY_SERIES:
+        raise ModelFileError(
+            f"its {HISTORY} has {len(items):,} series; digitlab reads at most {MAX_HISTORY_SERIES}"
+        )
     history = {}
-    for name, item in walk(group).items():
+    for name, item in items.items():
+        where = f"{HISTORY}/{shorten(name, 60)}"
         if not (isinstance(item, h5py.Dataset) and item.ndim == 1 and item.dtype.kind in "fiu"):
-            raise ModelFileError(f"{HISTORY}/{name} is not a list of numbers")
-        history[name] = np.asarray(item[()], dtype=np.float64).tolist()
+            raise ModelFileError(f"{where} is not a list of numbers")
+        if item.shape[0] > MAX_HISTORY_EPOCHS:  # the declared length, before reading
+            raise ModelFileError(
+                f"{where} holds {item.shape[0]:,} epochs; digitlab reads at most "
+                f"{MAX_HISTORY_EPOCHS:,}"
+            )
+        history[name] = np.asarray(checked_read(item), dtype=np.float64).tolist()
     return history
 
 
@@ -114,11 +138,21 @@ def read_array(item: Any, owner: str, key: str, shape: tuple[int, ...]) -> np.nd
     for finite values after."""
     if not isinstance(item, h5py.Dataset):
         raise ModelFileError(f"{owner} has no {key} in the file")
+    if problem := foreign_storage(item):
+        raise ModelFileError(problem)
     if item.dtype.kind != "f":
         raise ModelFileError(f"{owner} {key} holds {_kind_of(item.dtype)}, not floats")
     if item.shape != shape:
         raise ModelFileError(f"{owner} expects {key} {shape}, the file has {item.shape}")
-    return checked_values(np.asarray(item[()]), owner, key, shape)
+    return checked_values(checked_read(item), owner, key, shape)
+
+
+def checked_read(item: h5py.Dataset) -> np.ndarray:
+    """The values of ``item`` (checked by the caller for kind and size), compared with
+    its checksum when it has one (``checksums.verify`` raises on a mismatch)."""
+    array = np.asarray(item[()])
+    verify(item, array_digest(array), item.name.lstrip("/"))
+    return array
 
 
 def checked_values(array: np.ndarray, owner: str, key: str, shape: tuple) -> np.ndarray:
@@ -141,24 +175,31 @@ def _kind_of(dtype: np.dtype) -> str:
 def walk(group: h5py.Group, prefix: str = "", depth: int = 1) -> dict[str, Any]:
     """Every group and dataset under ``group`` by relative path.
 
-    Refuses soft and external links (an external link would open another file) and
-    anything deeper than the layout ever goes, which also stops hard-link cycles.
+    Refuses soft and external links (an external link would open another file),
+    datasets whose values live outside the file (``h5_guard.foreign_storage``), more
+    than MAX_ITEMS items and anything deeper than the layout ever goes, which also
+    stops hard-link cycles. Nothing is read from a dataset here.
     """
     found: dict[str, Any] = {}
-    for name in group:
-        path = f"{prefix}{name}"
-        if not isinstance(group.get(name, getlink=True), h5py.HardLink):
-            raise ModelFileError(
-                f"{group.name.lstrip('/')}/{name} is a link, which model files never hold"
-            )
-        if depth > _MAX_DEPTH:
-            raise ModelFileError(
-                f"{group.name.lstrip('/')}/{name} is nested deeper than the format allows"
-            )
-        found[path] = item = group[name]
-        if isinstance(item, h5py.Group):
-            found.update(walk(item, f"{path}/", depth + 1))
+    _walk_into(group, prefix, depth, found)
     return found
+
+
+def _walk_into(group: h5py.Group, prefix: str, depth: int, found: dict[str, Any]) -> None:
+    where = shorten(group.name.lstrip("/"), 80)
+    if len(found) + len(group) > MAX_ITEMS:
+        raise ModelFileError(f"{where} holds more than {MAX_ITEMS:,} items, more than any model")
+    for name in group:
+        shown = f"{where}/{shorten(name, 60)}"
+        if not isinstance(group.get(name, getlink=True), h5py.HardLink):
+            raise ModelFileError(f"{shown} is a link, which model files never hold")
+        if depth > _MAX_DEPTH:
+            raise ModelFileError(f"{shown} is nested deeper than the format allows")
+        found[f"{prefix}{name}"] = item = group[name]
+        if isinstance(item, h5py.Dataset) and (problem := foreign_storage(item)):
+            raise ModelFileError(problem)
+        if isinstance(item, h5py.Group):
+            _walk_into(item, f"{prefix}{name}/", depth + 1, found)
 
 
 def member(f: h5py.File, name: str, kind: type) -> Any:
@@ -176,9 +217,8 @@ def member(f: h5py.File, name: str, kind: type) -> Any:
 def _refuse_unknown(items: Mapping[str, Any], expected: set[str], where: str) -> None:
     unknown = sorted(set(items) - expected)
     if unknown:
-        listed = ", ".join(f"{where}/{path}" for path in unknown[:3])
-        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
-        raise ModelFileError(f"it holds weights this network does not have: {listed}{more}")
+        names = listed([f"{where}/{path}" for path in unknown])
+        raise ModelFileError(f"it holds weights this network does not have: {names}")
 
 
 def _names_attr(names: Iterable[str]) -> np.ndarray:
@@ -188,10 +228,20 @@ def _names_attr(names: Iterable[str]) -> np.ndarray:
 
 
 def _check_names(group: h5py.Group, attr: str, expected: list[str]) -> None:
+    where = shorten(group.name.lstrip("/"), 80)
+    if attr in group.attrs and attribute_bytes(group.attrs, attr) > MAX_TEXT_ATTRIBUTE:
+        raise ModelFileError(f"{where} has a {attr} attribute larger than any model's")
     value = group.attrs.get(attr)
     names = None
     if isinstance(value, np.ndarray) and value.ndim == 1:
         names = [v.decode("utf-8", "replace") if isinstance(v, bytes) else v for v in value]
     if names != expected:
-        where = group.name.lstrip("/")
-        raise ModelFileError(f"{where} lists {attr} {names}, but the network has {expected}")
+        found = "nothing" if names is None else _names_text(names)
+        raise ModelFileError(
+            f"{where} lists {attr} {found}, but the network has {_names_text(expected)}"
+        )
+
+
+def _names_text(names: list[Any]) -> str:
+    """``['conv1', 'relu1', 'pool1' and 9 more]``: short however many names there are."""
+    return f"[{listed([repr(name) for name in names])}]"

@@ -22,6 +22,14 @@ import numpy as np
 
 from digitlab.core.errors import ModelFileError
 from digitlab.core.files.atomic import os_reason, write_atomically
+from digitlab.core.files.checksums import (
+    ChecksumError,
+    attrs_digest,
+    has_checksum,
+    is_checked,
+    mark_checked,
+    verify,
+)
 from digitlab.core.files.config_json import (
     check_keras_config,
     json_bytes,
@@ -39,12 +47,15 @@ from digitlab.core.files.h5_arrays import (
     write_history,
     write_weights,
 )
+from digitlab.core.files.h5_guard import not_a_file
+from digitlab.core.files.isolated import ReadCrashedError, ReadTimedOutError, call_isolated
 from digitlab.core.files.keras_config import keras_model_config
 from digitlab.core.files.optimizer_state import (
     check_optimizer_state,
     read_optimizer_state,
     write_optimizer_state,
 )
+from digitlab.core.files.shown import printable, shorten
 from digitlab.core.nn.network import Network
 from digitlab.core.version import __version__
 
@@ -53,6 +64,14 @@ FORMAT_VERSION = 1
 #: Netron recognises a Keras file by this attribute and shows "Keras v2.15.0".
 KERAS_VERSION = "2.15.0"
 BACKEND = "numpy"
+#: How long ``open_model`` waits: a healthy file of the largest size digitlab reads
+#: loads in a few seconds.
+OPEN_SECONDS = 60.0
+#: The root attributes the root's checksum covers.
+_ROOT_ATTRS = (
+    "format", "format_version", "digitlab_version", "backend", "keras_version",
+    "model_config", "digitlab_config", "metadata", "training_state",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -64,6 +83,9 @@ class ModelFile:
     history: dict[str, list[float]]  # per-epoch series ("loss", "val_accuracy", ...); {} if none
     optimizer_state: dict[str, Any] | None  # as Optimizer.state_dict() returned it
     training_state: dict[str, Any] | None  # the trainer's own JSON, returned as saved
+    #: True: read from a file whose checksums all matched; False: read from a file
+    #: written before checksums existed (unverified); None: not read from a file.
+    verified: bool | None = None
 
 
 def save_model(
@@ -96,6 +118,8 @@ def save_model(
 
     def write(f: h5py.File) -> None:
         f.attrs.update(attrs)
+        f.attrs["sha256"] = attrs_digest(f.attrs, _ROOT_ATTRS)
+        mark_checked(f)
         write_weights(f, network, {"backend": attrs["backend"], "keras_version": KERAS_VERSION})
         if series:
             write_history(f, series)
@@ -123,7 +147,22 @@ def load_model(path: str | Path) -> ModelFile:
             history=read_history(f),
             optimizer_state=read_optimizer_state(f, network.params()),
             training_state=training_state,
+            verified=is_checked(f),  # every checksum was compared on the way here
         )
+
+
+def open_model(path: str | Path, timeout: float | None = None, *, fork: bool = False) -> ModelFile:
+    """``load_model`` run in a separate process that is abandoned after ``timeout``
+    seconds (default OPEN_SECONDS): libhdf5 loops forever on some damaged files, and
+    the caller must not hang with it. ``fork``: see ``isolated.call_isolated``."""
+    path = Path(path)
+    timeout = OPEN_SECONDS if timeout is None else timeout
+    try:
+        return call_isolated(f"{__name__}:load_model", (path,), timeout, fork=fork)
+    except (ReadTimedOutError, ReadCrashedError) as exc:  # libhdf5 looping or crashing on it
+        raise ModelFileError(f"cannot load {path}: the file is damaged: {exc}") from None
+    except RuntimeError:  # no answer at all (see my_digits._read): read it here
+        return load_model(path)
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
@@ -185,11 +224,13 @@ def _full_metadata(network: Network, metadata: Mapping[str, Any] | None) -> dict
 # -- loading ---------------------------------------------------------------
 @contextmanager
 def _reading(path: Path) -> Iterator[h5py.File]:
-    """The open file; any problem while it is read becomes one ModelFileError."""
-    if not path.exists():
-        raise ModelFileError(f"cannot load {path}: there is no such file")
-    if path.is_dir():
-        raise ModelFileError(f"cannot load {path}: it is a folder, not a model file")
+    """The open file; any problem while it is read becomes one ModelFileError whose
+    reason is at most a few hundred characters, whatever the file holds."""
+    problem = not_a_file(path)  # before h5py opens it: opening a FIFO would block
+    if problem == "it is a folder, not a file":
+        problem = "it is a folder, not a model file"
+    if problem:
+        raise ModelFileError(f"cannot load {path}: {problem}")
     try:
         is_hdf5 = h5py.is_hdf5(path)
     except OSError as exc:
@@ -199,11 +240,13 @@ def _reading(path: Path) -> Iterator[h5py.File]:
     try:
         with h5py.File(path, "r", locking=False) as f:
             yield f
-    except ModelFileError as exc:
-        raise ModelFileError(f"cannot load {path}: {exc}") from None
+    except (ModelFileError, ChecksumError) as exc:
+        # Names and values from the file may be in the reason: never control characters.
+        raise ModelFileError(f"cannot load {path}: {printable(shorten(str(exc), 300))}") from None
     except (OSError, KeyError, ValueError, TypeError, RuntimeError, MemoryError) as exc:
+        reason = printable(shorten(str(exc) or type(exc).__name__, 200))
         raise ModelFileError(
-            f"cannot load {path}: the file is damaged or incomplete ({exc})"
+            f"cannot load {path}: the file is damaged or incomplete ({reason})"
         ) from exc
 
 
@@ -226,4 +269,7 @@ def _check_root(f: h5py.File) -> dict[str, Any]:
         )
     if version < 1:
         raise ModelFileError(f"its format_version {version} is not one digitlab has written")
-    return read_json_object(f.attrs, "metadata")
+    metadata = read_json_object(f.attrs, "metadata")
+    if has_checksum(f):  # a file from before checksums gets every other check alone
+        verify(f, attrs_digest(f.attrs, _ROOT_ATTRS), "its attributes")
+    return metadata

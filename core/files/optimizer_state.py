@@ -16,11 +16,13 @@ import h5py
 import numpy as np
 
 from digitlab.core.errors import ModelFileError
+from digitlab.core.files.checksums import attrs_digest, has_checksum, verify
 from digitlab.core.files.config_json import json_bytes, read_json_object, to_plain
-from digitlab.core.files.h5_arrays import checked_values, member, read_array, walk
+from digitlab.core.files.h5_arrays import checked_values, member, read_array, walk, write_array
 from digitlab.core.train.optimizers import optimizer_from_state
 
 OPTIMIZER = "optimizer_weights"
+_ATTRS = ("class", "config", "iterations")  # the group's attributes its checksum covers
 
 
 def check_optimizer_state(state: Any, params: Mapping[str, np.ndarray]) -> dict[str, Any]:
@@ -54,10 +56,12 @@ def write_optimizer_state(f: h5py.File, state: Mapping[str, Any]) -> None:
     group.attrs["class"] = state["class"].encode("ascii")
     group.attrs["config"] = json_bytes(state["config"], "the optimizer config")
     group.attrs["iterations"] = np.int64(state["iterations"])
+    group.attrs["sha256"] = attrs_digest(group.attrs, _ATTRS)
     for kind, arrays in state["slots"].items():
         kind_group = group.create_group(kind)  # also when empty: the kind is part of the state
         for name, value in arrays.items():
-            kind_group.create_dataset(name.replace(".", "/"), data=value)
+            parent, _, key = name.replace(".", "/").rpartition("/")
+            write_array(kind_group.require_group(parent), key, value)
 
 
 def read_optimizer_state(f: h5py.File, params: Mapping[str, np.ndarray]) -> dict[str, Any] | None:
@@ -86,6 +90,8 @@ def read_optimizer_state(f: h5py.File, params: Mapping[str, np.ndarray]) -> dict
         "iterations": int(iterations) if _is_whole(iterations) else iterations,
         "slots": slots,
     }
+    if has_checksum(group):
+        verify(group, attrs_digest(group.attrs, _ATTRS), f"{OPTIMIZER}'s attributes")
     if isinstance(state["class"], bytes):
         state["class"] = state["class"].decode("utf-8", "replace")
     return check_optimizer_state(state, params)

@@ -5,6 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from digitlab.core.files.model_file import ModelFile
+from digitlab.core.files.shown import printable
+
+
+def checksum_state(model: ModelFile) -> str:
+    """Whether the file's checksums were compared, in words."""
+    if model.verified is None:
+        return "not read from a file"
+    if model.verified:
+        return "verified (every checksum matched)"
+    return "unverified (written before digitlab kept checksums)"
+
 
 # (metadata key, label, how to show it)
 _FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -61,4 +72,6 @@ def describe_model(model: ModelFile, label: str) -> str:
             f"batch {config.get('batch_size')}, augmentation "
             f"{'on' if config.get('augment') else 'off'}, seed {config.get('seed')}"
         )
-    return "\n".join(lines)
+    lines.append(f"{'file:':<21}{checksum_state(model)}")
+    # Line by line: the lines are ours, what is inside them may come from the file.
+    return "\n".join(printable(line) for line in "\n".join(lines).split("\n"))

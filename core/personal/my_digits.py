@@ -23,20 +23,26 @@ import numpy as np
 
 from digitlab.core.data.mnist import default_cache_dir
 from digitlab.core.files.atomic import os_reason
+from digitlab.core.files.isolated import ReadCrashedError, ReadTimedOutError, call_isolated
+from digitlab.core.files.limits import MAX_CANVAS_SIDE
 from digitlab.core.personal.digit_folder import (
-    MAX_KEPT_SIDE,
     export_path,
     export_stem,
     read_digit_folder,
     write_png,
 )
-from digitlab.core.personal.my_digits_file import MyDigitsError, read_columns, write_columns
+from digitlab.core.personal.my_digits_file import MyDigitsError, read_store, write_columns
 from digitlab.core.reading.preprocess import area_resample
 
 __all__ = ["MyDigitsError", "MyDigitsStore", "Sample", "open_store", "set_aside_corrupt"]
 
-#: A canvas (or imported picture) larger than this on a side is shrunk to fit it.
-MAX_CANVAS_SIDE = MAX_KEPT_SIDE
+# MAX_CANVAS_SIDE: a canvas (or imported picture) larger than this on a side is shrunk
+# to fit it; the reader refuses larger ones (digitlab.core.files.limits).
+
+#: How long the first reading of the file at start-up may take before the file is
+#: taken for damaged (libhdf5 can loop forever on some damaged files); a healthy
+#: collection of thousands of digits reads in well under a second.
+FIRST_READ_SECONDS = 30.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,10 +103,26 @@ class MyDigitsStore:
     and their images read-only.
     """
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        read_timeout: float | None = None,
+        fork: bool = False,
+    ) -> None:
+        """``read_timeout``: read the file in a separate process that is abandoned after
+        that many seconds (MyDigitsError, damaged), so a file on which libhdf5 loops
+        cannot hang the caller; None reads it here. ``fork``: see
+        ``digitlab.core.files.isolated.call_isolated``."""
         self.path = Path(path) if path is not None else default_store_path()
         self._lock = threading.Lock()
-        self._samples = _from_columns(read_columns(self.path)) if self.path.exists() else []
+        #: True: its checksums matched; False: written before checksums (unverified);
+        #: None: there was no file. The next change writes checksums.
+        self.verified: bool | None = None
+        self._samples: list[Sample] = []
+        if self.path.exists():
+            columns, self.verified = _read(self.path, read_timeout, fork)
+            self._samples = _from_columns(columns)
 
     def __len__(self) -> int:
         return len(self._samples)
@@ -202,6 +224,19 @@ class MyDigitsStore:
         self._samples = samples
 
 
+def _read(path: Path, timeout: float | None, fork: bool) -> tuple[dict[str, list], bool]:
+    if timeout is None:
+        return read_store(path)
+    try:
+        return call_isolated(f"{read_store.__module__}:read_store", (path,), timeout, fork=fork)
+    except (ReadTimedOutError, ReadCrashedError) as exc:  # libhdf5 looping or crashing on it
+        raise MyDigitsError(f"your digits file {path} is damaged: {exc}", damaged=True) from None
+    except RuntimeError:
+        # The reading process gave no answer: it may not start at all (a frozen app has no
+        # Python to start). That says nothing about the file, which is read here then.
+        return read_store(path)
+
+
 def set_aside_corrupt(path: str | Path) -> Path:
     """Rename a damaged collection to ``<name>.corrupt-<UTC time>.h5`` beside it and
     return the new path, so it is kept for rescue while a fresh one starts."""
@@ -219,11 +254,18 @@ def set_aside_corrupt(path: str | Path) -> Path:
     return target
 
 
-def open_store(path: str | Path | None = None) -> tuple[MyDigitsStore, str | None]:
+def open_store(
+    path: str | Path | None = None, read_timeout: float | None = None, *, fork: bool = False
+) -> tuple[MyDigitsStore, str | None]:
     """The collection, and None; or, when the file was damaged, a fresh one and a
-    sentence for the person saying what happened and where the old file was kept."""
+    sentence for the person saying what happened and where the old file was kept.
+
+    The file is read in a separate process abandoned after ``read_timeout`` seconds
+    (default FIRST_READ_SECONDS; see ``MyDigitsStore``), so a damaged file never hangs
+    the app at start."""
+    read_timeout = FIRST_READ_SECONDS if read_timeout is None else read_timeout
     try:
-        return MyDigitsStore(path), None
+        return MyDigitsStore(path, read_timeout=read_timeout, fork=fork), None
     except MyDigitsError as error:
         if not error.damaged:
             raise

@@ -16,13 +16,33 @@ import h5py
 import numpy as np
 
 from digitlab.core.errors import DigitlabError
-from digitlab.core.files.atomic import os_reason
+from digitlab.core.files.atomic import os_reason, output_target, remove_stale_temporaries
+from digitlab.core.files.checksums import (
+    ChecksumError,
+    array_digest,
+    is_checked,
+    mark_checked,
+    values_digest,
+    verify,
+)
+from digitlab.core.files.h5_guard import foreign_storage, not_a_file
+from digitlab.core.files.limits import (
+    MAX_SAMPLES,
+    MAX_STORE_TEXT,
+)
+from digitlab.core.files.shown import printable, shorten
+from digitlab.core.personal.my_digits_values import (
+    DamagedError,
+    check_canvas_sizes,
+    check_values,
+)
 from digitlab.core.version import __version__
 
 FORMAT_NAME = "digitlab-my-digits"
 FORMAT_VERSION = 1
 _TEXT = h5py.string_dtype("utf-8")
 _BYTES = h5py.vlen_dtype(np.uint8)
+_SUFFIX = ".tmp"  # temporary files are .<name>.XXXXXXXX.tmp beside the file
 
 #: Each column, the dtype it is written with, and one sample's shape in it.
 COLUMNS: dict[str, tuple[Any, tuple[int, ...]]] = {
@@ -45,9 +65,12 @@ class MyDigitsError(DigitlabError):
         super().__init__(message)
         self.damaged = damaged
 
+    def __reduce__(self) -> tuple:  # keeps ``damaged`` when it comes back from a reading process
+        return _rebuild_error, (str(self), self.damaged)
 
-class _DamagedError(Exception):
-    """A problem inside the file, in words."""
+
+def _rebuild_error(message: str, damaged: bool) -> MyDigitsError:
+    return MyDigitsError(message, damaged=damaged)
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -60,7 +83,16 @@ def write_columns(path: Path, columns: dict[str, list]) -> None:
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        target = output_target(path)  # a regular file, or a link to one (followed)
+    except OSError as exc:
+        raise failed(exc) from exc
+    except ValueError as exc:
+        raise MyDigitsError(f"could not save your digits to {path}: {exc}") from None
+    remove_stale_temporaries(target, _SUFFIX)
+    try:
+        handle, name = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=_SUFFIX
+        )
         os.close(handle)
     except OSError as exc:
         raise failed(exc) from exc
@@ -70,8 +102,8 @@ def write_columns(path: Path, columns: dict[str, list]) -> None:
             _write_datasets(f, columns)
         with open(temporary, "rb+") as written:
             os.fsync(written.fileno())
-        os.replace(temporary, path)
-        _fsync_folder(path.parent)
+        os.replace(temporary, target)
+        _fsync_folder(target.parent)
     except BaseException as exc:
         temporary.unlink(missing_ok=True)
         if isinstance(exc, OSError | ValueError | RuntimeError):
@@ -83,6 +115,7 @@ def _write_datasets(f: h5py.File, columns: dict[str, list]) -> None:
     f.attrs["format"] = FORMAT_NAME
     f.attrs["format_version"] = np.int64(FORMAT_VERSION)
     f.attrs["digitlab_version"] = __version__
+    mark_checked(f)
     n = len(columns["id"])
     for name, (dtype, shape) in COLUMNS.items():
         values = columns[name]
@@ -93,7 +126,10 @@ def _write_datasets(f: h5py.File, columns: dict[str, list]) -> None:
             data = np.array(values, dtype=object).reshape(n)
         else:
             data = np.array(values, dtype=dtype).reshape(n, *shape)
-        f.create_dataset(name, data=data, dtype=dtype)
+        dataset = f.create_dataset(name, data=data, dtype=dtype)
+        dataset.attrs["sha256"] = _digest(
+            name, values if dtype is _TEXT or name == "canvas" else data
+        )
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -111,30 +147,41 @@ def _fsync_folder(folder: Path) -> None:
 # -- reading ---------------------------------------------------------------------------
 def read_columns(path: Path) -> dict[str, list]:
     """Every column of ``path``, checked; raises MyDigitsError naming the file."""
-    if path.is_dir():
-        raise MyDigitsError(f"your digits file {path} is a folder")
+    return read_store(path)[0]
+
+
+def read_store(path: Path) -> tuple[dict[str, list], bool]:
+    """Every column of ``path``, checked, and whether its checksums were there to
+    compare (False: a file written before digitlab kept checksums, so unverified)."""
+    problem = not_a_file(path)  # before h5py opens it: opening a FIFO would block
+    if problem:
+        raise MyDigitsError(f"your digits file {path} cannot be read: {problem}")
     try:
         if not h5py.is_hdf5(path):
-            raise _DamagedError("it is not an HDF5 file")
+            raise DamagedError("it is not an HDF5 file")
         with h5py.File(path, "r", locking=False) as f:
             _check_format(f, path)
-            return _read_checked(f)
-    except _DamagedError as exc:
-        raise MyDigitsError(f"your digits file {path} is damaged: {exc}", damaged=True) from None
+            return _read_checked(f), is_checked(f)
+    except (DamagedError, ChecksumError) as exc:
+        raise MyDigitsError(
+            f"your digits file {path} is damaged: {printable(shorten(str(exc), 300))}", damaged=True
+        ) from None
     except PermissionError as exc:
         raise MyDigitsError(f"cannot read your digits file {path}: {os_reason(exc)}") from exc
-    except (OSError, KeyError, ValueError, TypeError, zlib.error) as exc:
-        message = f"your digits file {path} is damaged ({exc})"
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError, MemoryError, zlib.error) as exc:
+        message = f"your digits file {path} is damaged ({printable(shorten(str(exc), 200))})"
         raise MyDigitsError(message, damaged=True) from exc
 
 
 def _check_format(f: h5py.File, path: Path) -> None:
     name = f.attrs.get("format")
     if name != FORMAT_NAME:
-        raise _DamagedError(f"it is not a digitlab my-digits file (its format is {name!r})")
+        shown = shorten(repr(name), 60)
+        raise DamagedError(f"it is not a digitlab my-digits file (its format is {shown})")
     version = f.attrs.get("format_version")
     if not isinstance(version, np.integer) or version < 1:
-        raise _DamagedError(f"its format_version {version!r} is not one digitlab has written")
+        shown = shorten(repr(version), 60)
+        raise DamagedError(f"its format_version {shown} is not one digitlab has written")
     if version > FORMAT_VERSION:
         raise MyDigitsError(
             f"your digits file {path} was written by a newer digitlab (format {version}); "
@@ -143,34 +190,60 @@ def _check_format(f: h5py.File, path: Path) -> None:
 
 
 def _read_checked(f: h5py.File) -> dict[str, list]:
-    n = _dataset(f, "id").shape[0] if len(_dataset(f, "id").shape) == 1 else -1
-    columns = {}
-    for name, (dtype, shape) in COLUMNS.items():
-        item = _dataset(f, name)
-        if item.shape != (n, *shape):
-            raise _DamagedError(f"its {name!r} has shape {item.shape}, expected {(n, *shape)}")
-        columns[name] = list(item.asstr()[()] if dtype is _TEXT else item[()])
-    columns["canvas"] = [v.tobytes() for v in columns["canvas"]]
-    _check_values(columns)
+    """Every declared shape and size is checked before any column is read."""
+    items = {name: _dataset(f, name) for name in COLUMNS}
+    n = items["id"].shape[0] if len(items["id"].shape) == 1 else -1
+    if n > MAX_SAMPLES:
+        raise DamagedError(f"it holds {n:,} digits; digitlab reads at most {MAX_SAMPLES:,}")
+    for name, (_, shape) in COLUMNS.items():
+        if items[name].shape != (n, *shape):
+            shown = shorten(str(items[name].shape), 60)
+            raise DamagedError(f"its {name!r} has shape {shown}, expected {(n, *shape)}")
+    columns = {"canvas_shape": _read(items["canvas_shape"], "canvas_shape")}
+    check_canvas_sizes(columns["canvas_shape"])  # before a single canvas is read
+    for name in COLUMNS:
+        columns.setdefault(name, _read(items[name], name))
+    check_values(columns)
     return columns
 
 
 def _dataset(f: h5py.File, name: str) -> h5py.Dataset:
+    """Column ``name``, refused when it is a link (which could open another file) or
+    keeps its values outside this file."""
+    link = f.get(name, getlink=True)
+    if link is not None and not isinstance(link, h5py.HardLink):
+        raise DamagedError(f"its {name!r} is a link, which the file never holds")
     item = f.get(name)
     if not isinstance(item, h5py.Dataset):
-        raise _DamagedError(f"it has no {name!r} dataset")
+        raise DamagedError(f"it has no {name!r} dataset")
+    problem = foreign_storage(item)
+    if problem:
+        raise DamagedError(problem)
     return item
 
 
-def _check_values(c: dict[str, list]) -> None:
-    if not all(0 <= v <= 9 for v in c["label"]) or not all(-1 <= v <= 9 for v in c["model_answer"]):
-        raise _DamagedError("it holds labels or model answers that are not digits")
-    if len(set(c["id"])) != len(c["id"]):
-        raise _DamagedError("two of its digits have the same id")
-    if not all(np.isfinite(image).all() for image in c["image"]):
-        raise _DamagedError("it holds images with values that are not numbers")
-    for sample_id, canvas, (height, width) in zip(
-        c["id"], c["canvas"], c["canvas_shape"], strict=True
-    ):
-        if min(height, width) < 0 or len(zlib.decompress(canvas)) != height * width:
-            raise _DamagedError(f"the canvas of digit {sample_id} does not match its size")
+def _read(item: h5py.Dataset, name: str) -> list:
+    """Column ``name`` as a list (text as str, canvases as bytes), checksum compared."""
+    dtype = COLUMNS[name][0]
+    if dtype is _TEXT:
+        values = list(item.asstr()[()])
+        if any(len(value) > MAX_STORE_TEXT for value in values):
+            raise DamagedError(f"its {name!r} holds text longer than {MAX_STORE_TEXT:,} characters")
+        verify(item, _digest(name, values), f"its {name!r}")
+        return values
+    array = item[()]
+    if name == "canvas":
+        values = [np.asarray(value, np.uint8).tobytes() for value in array]
+        verify(item, _digest(name, values), f"its {name!r}")
+        return values
+    verify(item, _digest(name, array), f"its {name!r}")
+    return list(array)
+
+
+def _digest(name: str, values: list | np.ndarray) -> str:
+    """A column's checksum: of the array as written, or of each text or canvas value."""
+    if name == "canvas":
+        return values_digest(bytes(value) for value in values)
+    if COLUMNS[name][0] is _TEXT:
+        return values_digest(str(value).encode("utf-8") for value in values)
+    return array_digest(np.asarray(values))

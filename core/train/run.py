@@ -19,6 +19,7 @@ from digitlab.core.data.drawn import TEST_WRITERS, concat, drawn_data
 from digitlab.core.data.mnist import MNIST, load_mnist, split_validation
 from digitlab.core.data.pendigits import PENDIGITS_FILE, PenDigit, load_pendigits
 from digitlab.core.errors import DatasetError, ModelFileError
+from digitlab.core.files.atomic import check_output
 from digitlab.core.files.model_file import ModelFile, load_model
 from digitlab.core.nn.architectures import lenet5
 from digitlab.core.nn.losses import softmax
@@ -106,9 +107,7 @@ class TrainingRun:
         """Settings are ``TrainConfig`` fields; on resume, those not overridden come
         from the file, so the run continues exactly as it began. ``pendigits_dir`` holds
         the pen digits a config with ``pen_digits`` mixes in."""
-        folder = Path(out).parent
-        if not folder.is_dir():  # say so now, not after minutes of preparing and training
-            raise ModelFileError(f"cannot save the model in {folder}: the folder does not exist")
+        check_output(out)  # say so now, not after minutes of preparing and training
         resume_from = load_model(resume) if resume is not None else None
         base: dict[str, Any] = {}
         if resume_from is not None:

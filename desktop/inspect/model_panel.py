@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 if TYPE_CHECKING:
     from digitlab.core.files.model_file import ModelFile
+from digitlab.core.files.shown import printable
 from digitlab.core.files.summary import personalisation
 
 MISSING = "\u2014"  # an em dash: the value is absent or unreadable
@@ -141,7 +142,15 @@ FIELDS: list[tuple[str, Callable[[ModelFile, Path | None], str]]] = [
     ("Parameters", lambda m, p: format_count(m.network.num_params)),
     ("Input", lambda m, p: _shape(m.network.input_shape)),
     ("digitlab version", lambda m, p: format_text(m.metadata.get("digitlab_version"))),
+    ("Checksums", lambda m, p: format_checksums(m.verified)),
 ]
+
+
+def format_checksums(verified: bool | None) -> str:
+    """Whether loading compared the file's checksums: "verified", "unverified (...)"."""
+    if verified is None:
+        return MISSING  # not read from a file
+    return "verified" if verified else "unverified (written before digitlab kept checksums)"
 
 
 class ModelPanel(QWidget):
@@ -205,7 +214,7 @@ class ModelPanel(QWidget):
                 text = get(model_file, path)
             except Exception:  # a malformed file must not take the panel down with it
                 text = MISSING
-            self._values[label].setText(text)
+            self._values[label].setText(printable(text))  # no control characters from files
         self._values["File"].setToolTip(str(path) if path else "")
         self._title.setText(self._values["Name"].text())
         self._fill_tree(model_file)
@@ -223,8 +232,8 @@ class ModelPanel(QWidget):
         self._tree.clear()
         rows = [(["input", "", _shape(network.input_shape), ""], "The image the network reads")]
         for layer in network.layers:
-            cells = [layer.name, type(layer).__name__, _shape(layer.output_shape)]
-            rows.append(([*cells, f"{layer.num_params:,}"], repr(layer)))
+            cells = [printable(layer.name), type(layer).__name__, _shape(layer.output_shape)]
+            rows.append(([*cells, f"{layer.num_params:,}"], printable(repr(layer))))
         rows.append((["Total", "", "", f"{network.num_params:,}"], "Trainable parameters"))
         for cells, tooltip in rows:
             item = QTreeWidgetItem(cells)

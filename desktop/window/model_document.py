@@ -18,7 +18,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
-from digitlab.core.files.model_file import ModelFile, load_model, read_metadata, save_model
+from digitlab.core.files.model_file import (
+    ModelFile,
+    load_model,
+    open_model,
+    read_metadata,
+    save_model,
+)
 from digitlab.core.nn.network import Network
 from digitlab.core.reading.suitability import check_usable
 from digitlab.resources import bundled_model_path
@@ -95,8 +101,12 @@ class ModelDocument(QObject):
 
     def open(self, path: Path) -> ModelFile:
         """Load ``path`` and make it current; ModelFileError leaves everything as it was,
-        also for a network that loads but cannot read digits (UnsuitableModelError)."""
-        model_file = load_model(path)
+        also for a network that loads but cannot read digits (UnsuitableModelError).
+
+        A file other than the bundled model is read in a process that is abandoned
+        after a while (``open_model``): a damaged file can make libhdf5 loop forever."""
+        trusted = _same_file(Path(path), bundled_model_path())  # shipped with digitlab
+        model_file = load_model(path) if trusted else open_model(path)
         check_usable(model_file.network, Path(path).name)
         self.set_model(model_file, path)
         return model_file

@@ -204,3 +204,27 @@ def test_format_created_reads_iso_text_and_timestamps(utc) -> None:
     assert format_created("2024-12-31T23:59:00Z") == "31 Dec 2024, 23:59"
     assert format_created("last tuesday") == "last tuesday"
     assert format_created("") == MISSING
+
+
+def test_control_characters_from_a_file_are_shown_as_escapes(panel):
+    """Issue 13: terminal escapes and right-to-left overrides in metadata or layer
+    names are shown written out, never acted on."""
+    network = lenet5(0)
+    network.layers[0].name = "conv\x1b[2J"
+    metadata = {"name": "\x1b]0;owned\x07", "dataset": "MNIST\u202e", "digitlab_version": "1\n2"}
+    panel.show_model(ModelFile(network, metadata, {}, None, None), None)
+    shown = [panel.field_text(label) for label, _ in FIELDS]
+    shown += [cell for row in panel.summary_rows() for cell in row]
+    assert not any(ch in text for text in shown for ch in "\x1b\x07\u202e\n")
+    assert panel.field_text("Dataset") == "MNIST\\u202e"
+    assert panel.summary_rows()[1][0] == "conv\\x1b[2J"
+
+
+@pytest.mark.parametrize(
+    ("verified", "shown"),
+    [(True, "verified"), (False, "unverified (written before digitlab kept checksums)"),
+     (None, MISSING)],
+)  # fmt: skip
+def test_the_panel_says_whether_the_files_checksums_were_verified(panel, verified, shown):
+    panel.show_model(ModelFile(lenet5(0), METADATA, {}, None, None, verified), None)
+    assert panel.field_text("Checksums") == shown

@@ -107,3 +107,28 @@ def test_app_settings_live_in_the_test_folder(isolated_settings):
     settings.setValue("probe", 1)
     settings.sync()
     assert str(isolated_settings) in settings.fileName()
+
+
+def test_a_file_on_which_libhdf5_loops_is_abandoned_not_waited_for(document, tmp_path, monkeypatch):
+    """Issue 13: before, opening such a file froze the window for good. (The file is
+    a fuzz case that makes libhdf5 2.0 loop reading an attribute.)"""
+    from fuzz.targets_files import MODEL, mutate
+
+    from digitlab.core.files import model_file
+
+    monkeypatch.setattr(model_file, "OPEN_SECONDS", 1.0)
+    document.set_model(untrained(), None)
+    before = document.model_file
+    path = tmp_path / "damaged.h5"
+    path.write_bytes(mutate(MODEL, np.random.default_rng(72)))
+    with pytest.raises(ModelFileError, match="did not finish within 1 s"):
+        document.open(path)
+    assert document.model_file is before
+
+
+def test_a_file_opened_in_the_window_is_verified(document, tmp_path):
+    from fuzz.targets_files import MODEL
+
+    path = tmp_path / "model.h5"
+    path.write_bytes(MODEL)
+    assert document.open(path).verified is True

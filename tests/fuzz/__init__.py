@@ -1,0 +1,1 @@
+"""Fuzzing digitlab's readers: the harness, the targets, and the CI run of both."""
