@@ -48,11 +48,10 @@ def train(args: argparse.Namespace) -> int:
 
 def evaluate_model(args: argparse.Namespace) -> int:
     from digitlab.core.data.mnist import load_mnist
-    from digitlab.core.files.model_file import load_model
     from digitlab.core.reading.suitability import check_usable
     from digitlab.core.train.evaluation import evaluate
 
-    model = load_model(args.model)
+    model = _load_default_model(args.model)
     check_usable(model.network, args.model)
     test = load_mnist(args.data).test
     result = evaluate(model.network, *test.for_network())
@@ -137,16 +136,20 @@ def _report_failure(as_json: bool, file: str, message: str, **extra: object) -> 
 
 
 def _load_default_model(path: str | None):
-    from digitlab.core.files.model_file import load_model
+    """The model at ``path``, or the bundled one. A file of the person's own is read in
+    a process that is abandoned if libhdf5 loops on it (``open_model``); the bundled
+    model shipped with digitlab is read directly."""
+    from digitlab.core.files.model_file import load_model, open_model
     from digitlab.resources import bundled_model_path
 
-    if path is None:
-        path = bundled_model_path()
-        if not path.exists():
-            raise ModelFileError(
-                f"the bundled model is missing ({path}); pass --model FILE or train one "
-                "with `digitlab train`"
-            )
+    if path is not None:
+        return open_model(path)
+    path = bundled_model_path()
+    if not path.exists():
+        raise ModelFileError(
+            f"the bundled model is missing ({path}); pass --model FILE or train one "
+            "with `digitlab train`"
+        )
     return load_model(path)
 
 

@@ -20,7 +20,7 @@ from digitlab.core.data.mnist import MNIST, load_mnist, split_validation
 from digitlab.core.data.pendigits import PENDIGITS_FILE, PenDigit, load_pendigits
 from digitlab.core.errors import DatasetError, ModelFileError
 from digitlab.core.files.atomic import check_output
-from digitlab.core.files.model_file import ModelFile, load_model
+from digitlab.core.files.model_file import ModelFile, open_model
 from digitlab.core.nn.architectures import lenet5
 from digitlab.core.nn.losses import softmax
 from digitlab.core.nn.network import Network
@@ -108,7 +108,7 @@ class TrainingRun:
         from the file, so the run continues exactly as it began. ``pendigits_dir`` holds
         the pen digits a config with ``pen_digits`` mixes in."""
         check_output(out)  # say so now, not after minutes of preparing and training
-        resume_from = load_model(resume) if resume is not None else None
+        resume_from = open_model(resume) if resume is not None else None
         base: dict[str, Any] = {}
         if resume_from is not None:
             check_usable(resume_from.network, resume)

@@ -32,7 +32,7 @@ def test_the_best_model_is_scored_in_memory_and_written_once_more(data_dir, tmp_
 
     monkeypatch.setattr(save_best, "save_model", counting_save)
     run = TrainingRun.prepare(SMALL, data_dir=data_dir, out=tmp_path / "model.h5")
-    monkeypatch.setattr(run_module, "load_model", no_reading)
+    monkeypatch.setattr(run_module, "open_model", no_reading)
     outcome = run.execute()
     improvements = sum(1 for v in np.diff([np.inf, *outcome.result.history["val_loss"]]) if v < 0)
     assert len(writes) == improvements + 1  # each snapshot, then the final file once
