@@ -172,6 +172,7 @@ def summary(args: argparse.Namespace) -> int:
 
 def teach(args: argparse.Namespace) -> int:
     from digitlab.core.data.mnist import load_mnist
+    from digitlab.core.files.atomic import check_output
     from digitlab.core.personal.digit_folder import read_digit_folder
     from digitlab.core.personal.teach import FinetuneConfig, Finetuning, taught_name
     from digitlab.resources import bundled_model_path
@@ -181,10 +182,11 @@ def teach(args: argparse.Namespace) -> int:
         config = FinetuneConfig(**{k: v for k, v in given.items() if v is not None})
     except ValueError as error:
         raise SettingsError(str(error)) from None
+    out = Path(args.out or f"{taught_name(Path(args.model or bundled_model_path()).stem)}.h5")
+    check_output(out)  # say so now, not after the digits are read and taught
     model = _load_usable_model(args.model)
     found = read_digit_folder(args.images)
     mnist = load_mnist(args.data)
-    out = Path(args.out or f"{taught_name(Path(args.model or bundled_model_path()).stem)}.h5")
     talk = sys.stderr if args.json else sys.stdout  # with --json, stdout is the JSON alone
     job = Finetuning(model, found.x, found.labels, mnist=mnist, config=config,
                      callbacks=[TrainingProgress(out=talk)])  # fmt: skip

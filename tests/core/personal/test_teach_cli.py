@@ -126,3 +126,19 @@ def test_help_lists_teach_and_its_alias(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "teach (finetune)" in capsys.readouterr().out
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(
+    model, images, data_dir, tmp_path, capsys, monkeypatch
+):
+    from digitlab.core.personal import teach as teach_module
+
+    def no_teaching(*args, **kwargs):
+        pytest.fail("the digits were taught before the output was checked")
+
+    monkeypatch.setattr(teach_module.Finetuning, "__init__", no_teaching)
+    out = tmp_path / "a folder.h5"
+    out.mkdir()
+    given = ["--model", str(model), "--images", str(images), "--data", str(data_dir)]
+    assert run(*given, "--out", str(out)) == 2
+    assert "cannot save the model to" in one_error_line(capsys)
