@@ -8,7 +8,7 @@ import numpy as np
 
 from digitlab.core.train.watch import DigitReadings, GradientStats
 from digitlab.desktop.train.digit_grid import WatchedDigits
-from digitlab.desktop.train.gradient_plots import GradientPlots
+from digitlab.desktop.train.gradient_plots import REDRAW_MS, GradientPlots
 
 LAYERS = ("conv1", "dense1")
 
@@ -32,6 +32,24 @@ def test_one_curve_per_layer_gets_the_whole_history(qtbot):
     plots.reset()
     x, _ = plots.norm_curves[0].getOriginalDataset()
     assert x is None or x.size == 0
+
+
+def test_hidden_plots_wait_and_catch_up_when_shown(qtbot):
+    # Redrawing plots nobody sees cost training a sixth of its speed in the window.
+    plots = GradientPlots()
+    qtbot.addWidget(plots)
+    plots.add([stats(10, (1.0, 0.5), (1e-3, 2e-3))])
+    qtbot.wait(3 * REDRAW_MS)
+    assert plots.redraw_count == 0
+    plots.show()
+    qtbot.waitExposed(plots)
+    x, _ = plots.norm_curves[0].getOriginalDataset()
+    assert x.tolist() == [1.0]
+    shown = plots.redraw_count
+    plots.add([stats(20, (0.8, 0.4), (5e-4, 1e-3))])
+    qtbot.waitUntil(lambda: plots.redraw_count > shown, timeout=5000)
+    x, _ = plots.norm_curves[0].getOriginalDataset()
+    assert x.tolist() == [1.0, 2.0]
 
 
 def test_the_watched_digits_mark_the_misread(qtbot):
