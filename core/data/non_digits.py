@@ -118,8 +118,8 @@ NON_DIGIT_KINDS_TRAIN: tuple[str, ...] = (
     *("dash", "rising_line"),
     *("blot", "random_walk", "zigzag", "hatching"),
     *("question", "plus", "equals", "asterisk", "hash", "less", "tilde", "caret", "star"),
-    *("plus_minus", "not_equal", "check", "circled_plus", "smiley", "heart", "pi"),
-    *(f"letter_{c}" for c in "AEFHKMNPRWeit"),
+    *("plus_minus", "not_equal", "check", "circled_plus", "smiley", "heart", "euro", "pi"),
+    *(f"letter_{c}" for c in "AEFHKMNPRWdeitДИПЯλΨ"),
 )
 NON_DIGIT_KINDS_TEST: tuple[str, ...] = (
     *("tiny_loop", "dot_pair"),

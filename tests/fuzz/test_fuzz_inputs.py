@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from fuzz.targets_inputs import EXPECTED_ERRORS, TARGETS
 
 CASES = 40
